@@ -1,0 +1,116 @@
+//! Command dispatch: turns a parsed command line into resolved configs and
+//! drives the pipeline and the publisher. Owns the run log's content.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command, RunArgs, ValidateArgs};
+use crate::config::{CheckConfig, InputSpec, RegionLevel, RunConfig};
+use crate::log::{info, warn};
+use crate::pipeline::{AttributionParams, Ingested, check_inputs, ingest, measure, top_reasons};
+use crate::publish::StagedDir;
+use crate::publish::manifest::{LabelVintage, Manifest, Tool};
+use crate::publish::parquet::{METHODOLOGY_VERSION, encode_parquet};
+use crate::taxonomy::Taxonomy;
+
+/// Run one command.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run_job(args),
+        Command::Validate(args) => validate(args),
+        Command::Generate(args) => crate::generate::generate(&crate::generate::GenerateConfig::from_args(args)?),
+    }
+}
+
+fn run_job(args: RunArgs) -> Result<()> {
+    let config = RunConfig::from_args(args)?;
+    if config.inputs.used_default_data {
+        info(format!("no input flags: reading the sample data in sample-data/ and writing {}/", config.out.display()));
+    }
+    let mut timings = BTreeMap::new();
+    let started = Instant::now();
+    let taxonomy = Arc::new(Taxonomy::load(config.taxonomy.as_deref())?);
+    let ingested = ingest(&config.inputs, &taxonomy, &AttributionParams::of(&config))?;
+    log_ingest(&ingested);
+    check_inputs(&ingested, &config.checks)?;
+    timings.insert("load_validate_attribute".to_string(), started.elapsed().as_millis() as u64);
+    let measured_at = Instant::now();
+    let tables = measure(&ingested, &config)?;
+    timings.insert("measure".to_string(), measured_at.elapsed().as_millis() as u64);
+    let mut staged = StagedDir::new(&config.out)?;
+    for (name, df) in &tables.tables {
+        staged.write(&format!("{name}.parquet"), &encode_parquet(name, df)?)?;
+    }
+    let manifest = Manifest {
+        tool: Tool::default(),
+        methodology_version: METHODOLOGY_VERSION,
+        parameters: &config,
+        inputs: &ingested.counts,
+        label_vintage: label_vintage(&ingested, &config)?,
+        unmatched_labels: &ingested.unmatched_labels,
+        outputs: staged.written.clone(),
+        timings_ms: timings,
+    };
+    staged.write("manifest.json", &manifest.to_json()?)?;
+    let out = staged.commit()?;
+    log_tables(&tables.tables);
+    info(format!("wrote {} ({} ms)", out.display(), started.elapsed().as_millis()));
+    Ok(())
+}
+
+fn validate(args: ValidateArgs) -> Result<()> {
+    let inputs = InputSpec::from_args(&args.input)?;
+    let checks = CheckConfig::from_args(&args.input);
+    checks.validate()?;
+    let params = AttributionParams { region_level: RegionLevel::Subregion, labels_as_of_day: None };
+    let ingested = ingest(&inputs, &Arc::new(Taxonomy::default()), &params)?;
+    print_validation(&ingested)?;
+    check_inputs(&ingested, &checks)
+}
+
+fn print_validation(ingested: &Ingested) -> Result<()> {
+    println!("{:<10} {:>10} {:>10} {:>9} {:>10}  file", "input", "read", "accepted", "rejected", "duplicate");
+    for c in &ingested.counts {
+        println!(
+            "{:<10} {:>10} {:>10} {:>9} {:>10}  {}",
+            c.kind.name(), c.rows_read, c.rows_accepted, c.rows_rejected, c.duplicates_dropped, c.path
+        );
+    }
+    for loaded in [&ingested.transfers, &ingested.reports, &ingested.prices] {
+        if loaded.rejects.height() > 0 {
+            println!("{} top reject reasons: {}", loaded.kind.name(), top_reasons(&loaded.rejects, 5)?);
+        }
+    }
+    Ok(())
+}
+
+fn log_ingest(ingested: &Ingested) {
+    for c in &ingested.counts {
+        info(format!(
+            "{} {}: {} read, {} accepted, {} rejected, {} duplicate",
+            c.kind.name(), c.path, c.rows_read, c.rows_accepted, c.rows_rejected, c.duplicates_dropped
+        ));
+    }
+    for (label, n) in &ingested.unmatched_labels {
+        warn(format!("scam_type label {label:?} matches no alias: counted as other ({n} reports)"));
+    }
+    info(format!("{} scam addresses attributed", ingested.addresses.height()));
+}
+
+fn log_tables(tables: &[(&str, polars::prelude::DataFrame)]) {
+    let sizes: Vec<String> = tables.iter().map(|(n, df)| format!("{n} {}", df.height())).collect();
+    info(format!("rows per table: {}", sizes.join(", ")));
+}
+
+fn label_vintage(ingested: &Ingested, config: &RunConfig) -> Result<LabelVintage> {
+    let days = ingested.reports_used.column("reported_day")?.i64()?;
+    let to_date = |d: Option<i64>| d.and_then(|d| crate::period::date_string(d));
+    Ok(LabelVintage {
+        earliest_reported_at: to_date(days.min()),
+        latest_reported_at: to_date(days.max()),
+        labels_as_of: config.labels_as_of.map(|d| d.to_string()),
+    })
+}

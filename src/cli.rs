@@ -1,0 +1,153 @@
+//! The command line: every flag, its help text and its parsing. clap lives here
+//! only; the rest of the program takes the resolved configs of `config.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::EXIT_CODES_HELP;
+
+/// Parse `std::env::args`, exiting with code 2 on a usage error.
+pub fn parse() -> Cli {
+    Cli::parse()
+}
+
+/// Reproducible scam-revenue trends from crypto transfer exports and scam reports.
+///
+/// All revenue figures are lower bounds: only flows into addresses that some
+/// report attributed to a scam are counted (METHODOLOGY v1).
+#[derive(Debug, Parser)]
+#[command(name = "scamtrends", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load, validate, attribute, measure and publish the revenue tables.
+    ///
+    /// Example: scamtrends run --data sample-data --out out --period quarter
+    #[command(after_help = EXIT_CODES_HELP)]
+    Run(RunArgs),
+    /// Check the inputs and print rows read / accepted / rejected / duplicate per file.
+    ///
+    /// Writes nothing. Example: scamtrends validate --transfers exports/ --reports reports.csv
+    #[command(after_help = EXIT_CODES_HELP)]
+    Validate(ValidateArgs),
+    /// Write a synthetic canonical dataset in the standard layout.
+    ///
+    /// Example: scamtrends generate --rows 1000000 --seed 7 --out synthetic --format parquet
+    #[command(after_help = EXIT_CODES_HELP)]
+    Generate(GenerateArgs),
+}
+
+/// Where the inputs come from. With none of these flags, `--data sample-data`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// Dataset in the standard layout: DIR/transfers/, DIR/reports.{csv,parquet},
+    /// DIR/prices.{csv,parquet}. Example: --data sample-data
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Transfers: a file, a directory (every .csv, .csv.gz, .csv.zst, .parquet
+    /// inside, sorted by path) or a glob; repeatable. Example: --transfers 'exports/*.parquet'
+    #[arg(long, visible_alias = "transactions", value_name = "PATH")]
+    pub transfers: Vec<String>,
+    /// Scam reports (file, directory or glob; repeatable). Example: --reports reports.csv
+    #[arg(long, value_name = "PATH")]
+    pub reports: Vec<String>,
+    /// Daily USD prices (optional; without them only `amount_usd` values count).
+    /// Example: --prices prices.csv
+    #[arg(long, value_name = "PATH")]
+    pub prices: Vec<String>,
+    /// Accept an export with no transfers (otherwise it is an error).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Largest share of rejected rows per input kind before the run fails.
+    /// Example: --max-reject-rate 0.01
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.05)]
+    pub max_reject_rate: f64,
+}
+
+/// Flags of `scamtrends run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output directory, replaced atomically when the run succeeds. Example: --out out/2024q4
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Period of every table. Example: --period month
+    #[arg(long, value_enum, default_value_t = PeriodArg::Quarter)]
+    pub period: PeriodArg,
+    /// Region level: UN M49 region, sub-region, or ISO alpha-2 country.
+    /// Example: --region-level continent
+    #[arg(long, value_enum, default_value_t = RegionLevelArg::Subregion)]
+    pub region_level: RegionLevelArg,
+    /// Use only reports with reported_at on or before this day (attribution and
+    /// reported losses). Example: --labels-as-of 2024-12-31
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub labels_as_of: Option<String>,
+    /// Count only transfers on or after this UTC day (and reports for reported
+    /// losses). Example: --from 2023-01-01
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Count only transfers on or before this UTC day (inclusive). Example: --to 2024-12-31
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// TOML file extending or overriding the scam-type aliases.
+    /// Example: --taxonomy taxonomy.toml
+    #[arg(long, value_name = "FILE")]
+    pub taxonomy: Option<PathBuf>,
+}
+
+/// Flags of `scamtrends validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// Flags of `scamtrends generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of transfer rows (before the injected duplicates and bad rows).
+    /// Example: --rows 100000000
+    #[arg(long, default_value_t = 200_000)]
+    pub rows: u64,
+    /// Seed of the pseudo-random generator: the same seed gives the same files.
+    #[arg(long, default_value_t = 2024)]
+    pub seed: u64,
+    /// Directory to write the dataset into (created). Example: --out sample-data
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// File format of the transfers.
+    #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
+    pub format: FormatArg,
+    /// Number of transfer files under DIR/transfers/.
+    #[arg(long, default_value_t = 4)]
+    pub files: u32,
+}
+
+/// `--period` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PeriodArg {
+    Quarter,
+    Month,
+    Year,
+}
+
+/// `--region-level` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RegionLevelArg {
+    Continent,
+    Subregion,
+    Country,
+}
+
+/// `--format` values of `generate`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Parquet,
+}

@@ -1,0 +1,76 @@
+//! Errors callers match on, and the exit code each maps to.
+//!
+//! The app uses `anyhow` for context ("reading transfers file x.csv"); the
+//! *kind* of failure travels as a [`ScamError`] at the root of the chain so
+//! that `main` can pick the documented exit code. Anything else is an
+//! internal error.
+
+use thiserror::Error;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: an internal error (a bug): please report it.
+pub const EXIT_INTERNAL: u8 = 1;
+/// Exit code: the command line is wrong (unknown flag or value). Set by clap.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: an input is missing, unreadable, malformed or empty.
+pub const EXIT_BAD_INPUT: u8 = 3;
+/// Exit code: more rows were rejected than `--max-reject-rate` allows.
+pub const EXIT_REJECT_RATE: u8 = 4;
+
+/// The exit-code table, as printed in `--help` and the README.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  internal error (a bug: please report it)
+  2  usage error (unknown flag or value, e.g. --period week)
+  3  bad input (missing or unreadable file, missing column, empty export)
+  4  reject rate above --max-reject-rate";
+
+/// Failures a caller (or `main`) distinguishes.
+#[derive(Debug, Error)]
+pub enum ScamError {
+    /// An input the user named is missing, unreadable or malformed.
+    #[error("{0}")]
+    BadInput(String),
+    /// An invalid combination of flags, found after clap parsed them.
+    #[error("{0}")]
+    Usage(String),
+    /// The share of rejected rows is above the configured limit.
+    #[error("{0}")]
+    RejectRate(String),
+}
+
+/// Shorthand for a bad-input error wrapped in `anyhow`.
+pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
+    ScamError::BadInput(msg.into()).into()
+}
+
+/// The exit code for an error chain: the first [`ScamError`] in it decides.
+pub fn exit_code_of(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<ScamError>() {
+            return match e {
+                ScamError::BadInput(_) => EXIT_BAD_INPUT,
+                ScamError::Usage(_) => EXIT_USAGE,
+                ScamError::RejectRate(_) => EXIT_REJECT_RATE,
+            };
+        }
+    }
+    EXIT_INTERNAL
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn exit_code_follows_the_root_kind_through_context() {
+        let err = Err::<(), _>(bad_input("no such file"))
+            .context("reading transfers")
+            .unwrap_err();
+        assert_eq!(exit_code_of(&err), EXIT_BAD_INPUT);
+        assert_eq!(exit_code_of(&anyhow::anyhow!("boom")), EXIT_INTERNAL);
+    }
+}

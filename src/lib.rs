@@ -1,0 +1,20 @@
+//! scamtrends: reproducible scam-revenue trends from crypto transfer exports
+//! and scam reports. The pipeline is `load → validate → attribute → measure →
+//! publish`; each stage is a module, and `pipeline` executes them in order.
+
+pub mod app;
+pub mod attribute;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod load;
+pub mod log;
+pub mod measure;
+pub mod period;
+pub mod pipeline;
+pub mod pricing;
+pub mod publish;
+pub mod regions;
+pub mod taxonomy;
+pub mod validate;

@@ -1,0 +1,91 @@
+//! Load stage: input files → typed, validated lazy frames.
+//!
+//! Every frame carries `_file` (index into the sorted file list), `_row` and
+//! the reject columns of `validate`. Reports and prices are small and are
+//! collected whole by the pipeline; transfers are never collected whole: the
+//! pipeline streams them through [`TransferSink`], which keeps only rejects and
+//! rows that reach a scam address, and counts every row it sees.
+
+pub mod scan;
+pub mod sources;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::load::sources::{InputFile, readable_path};
+use crate::validate::{InputKind, with_reject_columns};
+
+/// Name of the file-index column.
+pub const FILE: &str = "_file";
+
+/// Columns kept from a rejected row.
+pub const REJECT_COLUMNS: [&str; 5] = [FILE, scan::ROW, "reject_reason", "reject_column", "reject_value"];
+
+/// The validated lazy frame of one file: typed columns plus reject columns.
+pub fn validated_frame(kind: InputKind, file: &InputFile, index: usize, tmp: &Path) -> Result<LazyFrame> {
+    let readable = readable_path(file, tmp)?;
+    let lf = scan::scan_typed(file, &readable, kind)?;
+    let lf = lf.with_column(lit(index as u32).alias(FILE));
+    Ok(with_reject_columns(lf, kind))
+}
+
+/// The canonical columns of a kind plus `_file`, `_row` and the reject columns.
+pub fn kept_columns(kind: InputKind, extra: &[&str]) -> Vec<Expr> {
+    let mut names: Vec<&str> = REJECT_COLUMNS.to_vec();
+    names.extend(kind.columns().iter().map(|c| c.name));
+    names.extend(extra);
+    names.into_iter().map(col).collect()
+}
+
+/// The schema of [`kept_columns`], known without reading any file.
+pub fn kept_schema(kind: InputKind, extra: &[&str]) -> Schema {
+    let mut schema = Schema::default();
+    schema.with_column(FILE.into(), DataType::UInt32);
+    schema.with_column(scan::ROW.into(), DataType::Int64);
+    for name in &REJECT_COLUMNS[2..] {
+        schema.with_column((*name).into(), DataType::String);
+    }
+    for c in kind.columns() {
+        schema.with_column(c.name.into(), scan::output_dtype(c.kind));
+    }
+    for name in extra {
+        schema.with_column((*name).into(), DataType::String);
+    }
+    schema
+}
+
+/// What the streaming pass over one transfers file keeps and counts.
+#[derive(Default)]
+pub struct TransferSink {
+    /// Rows seen (= rows read from the file).
+    pub rows_read: u64,
+    /// Rejected rows and valid rows whose `to_address` is a scam address.
+    pub kept: Vec<DataFrame>,
+}
+
+impl TransferSink {
+    /// Count a batch and keep its rejects and scam-bound rows.
+    fn absorb(&mut self, batch: DataFrame) -> PolarsResult<()> {
+        self.rows_read += batch.height() as u64;
+        let keep = batch.column("reject_reason")?.is_not_null() | batch.column("scam_type")?.is_not_null();
+        if keep.any() {
+            self.kept.push(batch.filter(&keep)?);
+        }
+        Ok(())
+    }
+
+    /// A plan callback feeding a shared sink (`sink_batches`).
+    pub fn callback(sink: &Arc<Mutex<TransferSink>>) -> PlanCallback<DataFrame, bool> {
+        let sink = Arc::clone(sink);
+        PlanCallback::new(move |batch: DataFrame| {
+            let mut guard = sink
+                .lock()
+                .map_err(|_| polars_err!(ComputeError: "transfer sink poisoned by a panic"))?;
+            guard.absorb(batch)?;
+            Ok(false) // never stop early
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! Scanning one input file into a typed, normalised lazy frame.
+//!
+//! CSV is read with every column as text (so that nothing is silently coerced);
+//! Parquet keeps its types and each column is converted by its dtype. The frame
+//! has `_row` (1-based data row), each canonical column normalised to its
+//! type, and `<column>__raw` text twins for reject messages. A missing required
+//! column is a bad-input error naming the file, the column and what exists.
+
+use std::path::Path;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::error::bad_input;
+use crate::load::sources::{FileFormat, InputFile};
+use crate::validate::timestamps::parse_timestamp;
+use crate::validate::{ColumnKind, ColumnSpec, InputKind, raw_name};
+
+/// Name of the 1-based row-number column.
+pub const ROW: &str = "_row";
+
+/// A typed lazy frame over one file (`readable` is the decompressed path).
+pub fn scan_typed(file: &InputFile, readable: &Path, kind: InputKind) -> Result<LazyFrame> {
+    let mut lf = scan_raw(file, readable)?;
+    let schema = lf
+        .collect_schema()
+        .map_err(|e| bad_input(format!("{} file {}: cannot read: {e}", kind.name(), file.path.display())))?;
+    check_columns(file, kind, &schema)?;
+    let mut exprs = vec![col(ROW).cast(DataType::Int64)];
+    for c in kind.columns() {
+        exprs.extend(typed_column(c, schema.get(c.name)));
+    }
+    Ok(lf.select(exprs))
+}
+
+fn scan_raw(file: &InputFile, readable: &Path) -> Result<LazyFrame> {
+    let path = PlRefPath::try_from_path(readable)?;
+    let row_index = Some(RowIndex { name: ROW.into(), offset: 1 });
+    let lf = match file.format {
+        FileFormat::Parquet => {
+            let args = ScanArgsParquet { row_index, glob: false, ..Default::default() };
+            LazyFrame::scan_parquet(path, args)
+        }
+        _ => LazyCsvReader::new(path)
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_row_index(row_index)
+            .with_glob(false)
+            .with_truncate_ragged_lines(true)
+            .finish(),
+    };
+    lf.map_err(|e| bad_input(format!("{}: cannot read: {e}", file.path.display())))
+}
+
+fn check_columns(file: &InputFile, kind: InputKind, schema: &Schema) -> Result<()> {
+    let missing: Vec<&str> = kind
+        .columns()
+        .iter()
+        .filter(|c| c.required && schema.get(c.name).is_none())
+        .map(|c| c.name)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let present: Vec<&str> = schema.iter_names().map(|n| n.as_str()).filter(|n| *n != ROW).collect();
+    Err(bad_input(format!(
+        "{} file {}: missing required column{} {} (columns present: {})",
+        kind.name(),
+        file.path.display(),
+        if missing.len() > 1 { "s" } else { "" },
+        missing.join(", "),
+        present.join(", ")
+    )))
+}
+
+/// The typed column and its raw-text twin; nulls when the column is absent.
+fn typed_column(c: &ColumnSpec, dtype: Option<&DataType>) -> [Expr; 2] {
+    let Some(dtype) = dtype else {
+        let null_typed = lit(NULL).cast(output_dtype(c.kind));
+        return [null_typed.alias(c.name), lit(NULL).cast(DataType::String).alias(raw_name(c.name))];
+    };
+    let raw = trimmed_text(col(c.name).cast(DataType::String));
+    let typed = match c.kind {
+        ColumnKind::Text => raw.clone(),
+        ColumnKind::Lower => raw.clone().str().to_lowercase(),
+        ColumnKind::Upper => raw.clone().str().to_uppercase(),
+        ColumnKind::Address => normalize_address(raw.clone()),
+        ColumnKind::Hash => lowercase_when_prefixed(raw.clone(), &["0x"]),
+        ColumnKind::Float => number(c.name, dtype, raw.clone(), DataType::Float64),
+        ColumnKind::Integer => number(c.name, dtype, raw.clone(), DataType::Int64),
+        ColumnKind::Timestamp(date_ok) => timestamp(c.name, dtype, raw.clone(), date_ok),
+    };
+    [typed.alias(c.name), raw.alias(raw_name(c.name))]
+}
+
+/// The dtype a column of this kind has after typing.
+pub fn output_dtype(kind: ColumnKind) -> DataType {
+    match kind {
+        ColumnKind::Float => DataType::Float64,
+        ColumnKind::Integer | ColumnKind::Timestamp(_) => DataType::Int64,
+        _ => DataType::String,
+    }
+}
+
+/// Trim whitespace; an empty string is a missing value.
+fn trimmed_text(e: Expr) -> Expr {
+    let t = e.str().strip_chars(lit(NULL));
+    when(t.clone().eq(lit(""))).then(lit(NULL).cast(DataType::String)).otherwise(t)
+}
+
+/// METHODOLOGY §2: lowercase EVM (`0x`) and bech32 (`bc1`, `tb1`, `ltc1`)
+/// addresses; base58 and others are case-sensitive and kept as they are.
+pub fn normalize_address(e: Expr) -> Expr {
+    lowercase_when_prefixed(e, &["0x", "bc1", "tb1", "ltc1"])
+}
+
+fn lowercase_when_prefixed(e: Expr, prefixes: &[&str]) -> Expr {
+    let lower = e.clone().str().to_lowercase();
+    let prefixed = prefixes
+        .iter()
+        .map(|p| lower.clone().str().starts_with(lit(*p)))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    when(prefixed).then(lower).otherwise(e)
+}
+
+fn number(name: &str, dtype: &DataType, raw: Expr, target: DataType) -> Expr {
+    if dtype.is_primitive_numeric() {
+        col(name).cast(target)
+    } else {
+        raw.cast(target)
+    }
+}
+
+fn timestamp(name: &str, dtype: &DataType, raw: Expr, date_ok: bool) -> Expr {
+    match dtype {
+        DataType::Datetime(_, _) => col(name).dt().timestamp(TimeUnit::Milliseconds).floor_div(lit(1000i64)),
+        DataType::Date => col(name).cast(DataType::Int32).cast(DataType::Int64) * lit(86_400i64),
+        d if d.is_integer() => col(name).cast(DataType::Int64),
+        _ => raw.map(
+            move |c| parse_timestamp_column(&c, date_ok),
+            |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+        ),
+    }
+}
+
+/// Parse a text column of timestamps into UTC Unix seconds (null when invalid).
+fn parse_timestamp_column(c: &Column, date_ok: bool) -> PolarsResult<Column> {
+    let parsed: Int64Chunked = c
+        .str()?
+        .into_iter()
+        .map(|v| v.and_then(|s| parse_timestamp(s, date_ok)))
+        .collect();
+    Ok(parsed.with_name(c.name().clone()).into_column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_lowercase_only_for_evm_and_bech32() {
+        let df = df!("a" => ["0xAbC", "BC1QXY", "TScamABC", "1BoatSLRHt"]).unwrap();
+        let out = df.lazy().select([normalize_address(col("a"))]).collect().unwrap();
+        let got: Vec<_> = out.column("a").unwrap().str().unwrap().into_iter().flatten().collect();
+        assert_eq!(got, ["0xabc", "bc1qxy", "TScamABC", "1BoatSLRHt"]);
+    }
+
+    #[test]
+    fn text_timestamps_become_utc_seconds() {
+        let df = df!("t" => [Some("2024-02-01T08:00:00+08:00"), Some("nope"), None]).unwrap();
+        let expr = timestamp("t", &DataType::String, col("t"), false);
+        let out = df.lazy().select([expr]).collect().unwrap();
+        let got: Vec<_> = out.column("t").unwrap().i64().unwrap().into_iter().collect();
+        assert_eq!(got, [Some(1_706_745_600), None, None]);
+    }
+}

@@ -1,0 +1,196 @@
+//! Input discovery: turns the PATH arguments (file, directory or glob) into a
+//! sorted list of [`InputFile`]s with their format, size and SHA-256, and
+//! makes compressed CSV readable by streaming it to a temporary file.
+//! No parsing of rows happens here.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::bad_input;
+
+/// Physical format of an input file, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileFormat {
+    Csv,
+    CsvGz,
+    CsvZst,
+    Parquet,
+}
+
+/// One input file as named on the command line (after expansion).
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    /// The path as the user gave it (or as found in a directory).
+    pub path: PathBuf,
+    pub format: FileFormat,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl FileFormat {
+    /// The format a file name implies, if it is one we read.
+    pub fn of(path: &Path) -> Option<FileFormat> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        if name.ends_with(".parquet") {
+            Some(FileFormat::Parquet)
+        } else if name.ends_with(".csv.gz") {
+            Some(FileFormat::CsvGz)
+        } else if name.ends_with(".csv.zst") {
+            Some(FileFormat::CsvZst)
+        } else if name.ends_with(".csv") {
+            Some(FileFormat::Csv)
+        } else {
+            None
+        }
+    }
+}
+
+/// Expand PATH arguments into files sorted by path, each listed once.
+pub fn resolve_inputs(kind: &str, specs: &[String]) -> Result<Vec<InputFile>> {
+    let mut paths = Vec::new();
+    for spec in specs {
+        paths.extend(expand_spec(kind, spec)?);
+    }
+    paths.sort();
+    paths.dedup();
+    paths.into_iter().map(|p| describe_file(kind, p)).collect()
+}
+
+fn expand_spec(kind: &str, spec: &str) -> Result<Vec<PathBuf>> {
+    let path = Path::new(spec);
+    if path.is_dir() {
+        return list_dir(kind, path);
+    }
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    if spec.contains(['*', '?', '[']) {
+        return expand_glob(kind, spec);
+    }
+    Err(bad_input(format!("{kind} input {spec}: no such file or directory")))
+}
+
+fn list_dir(kind: &str, dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| bad_input(format!("{kind} directory {}: {e}", dir.display())))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.with_context(|| format!("listing {}", dir.display()))?.path();
+        if path.is_file() && FileFormat::of(&path).is_some() {
+            files.push(path);
+        }
+    }
+    if files.is_empty() {
+        return Err(bad_input(format!(
+            "{kind} directory {}: no .csv, .csv.gz, .csv.zst or .parquet files",
+            dir.display()
+        )));
+    }
+    Ok(files)
+}
+
+fn expand_glob(kind: &str, pattern: &str) -> Result<Vec<PathBuf>> {
+    let matches = glob::glob(pattern)
+        .map_err(|e| bad_input(format!("{kind} glob {pattern}: {e}")))?;
+    let mut files = Vec::new();
+    for m in matches {
+        let path = m.map_err(|e| bad_input(format!("{kind} glob {pattern}: {e}")))?;
+        if path.is_file() && FileFormat::of(&path).is_some() {
+            files.push(path);
+        }
+    }
+    if files.is_empty() {
+        return Err(bad_input(format!("{kind} glob {pattern}: matches no input file")));
+    }
+    Ok(files)
+}
+
+fn describe_file(kind: &str, path: PathBuf) -> Result<InputFile> {
+    let format = FileFormat::of(&path).ok_or_else(|| {
+        bad_input(format!(
+            "{kind} file {}: unknown format (expected .csv, .csv.gz, .csv.zst or .parquet)",
+            path.display()
+        ))
+    })?;
+    let (bytes, sha256) = hash_file(&path)
+        .map_err(|e| bad_input(format!("{kind} file {}: {e}", path.display())))?;
+    Ok(InputFile { path, format, bytes, sha256 })
+}
+
+/// Size and lowercase hex SHA-256 of a file, streamed.
+pub fn hash_file(path: &Path) -> io::Result<(u64, String)> {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((total, hex(&hasher.finalize())))
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A path polars can scan: the file itself, or a decompressed temporary copy.
+pub fn readable_path(file: &InputFile, tmp: &Path) -> Result<PathBuf> {
+    let reader: Box<dyn Read> = match file.format {
+        FileFormat::Csv | FileFormat::Parquet => return Ok(file.path.clone()),
+        FileFormat::CsvGz => {
+            Box::new(flate2::read::MultiGzDecoder::new(File::open(&file.path)?))
+        }
+        FileFormat::CsvZst => Box::new(zstd::stream::read::Decoder::new(File::open(&file.path)?)?),
+    };
+    let name = format!("{}.csv", file.sha256);
+    let target = tmp.join(name);
+    decompress_to(reader, &target).map_err(|e| {
+        bad_input(format!("{}: cannot decompress: {e}", file.path.display()))
+    })?;
+    Ok(target)
+}
+
+fn decompress_to(mut reader: Box<dyn Read>, target: &Path) -> io::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(target)?);
+    io::copy(&mut reader, &mut out)?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_come_from_the_name() {
+        assert_eq!(FileFormat::of(Path::new("a/B.CSV.GZ")), Some(FileFormat::CsvGz));
+        assert_eq!(FileFormat::of(Path::new("x.parquet")), Some(FileFormat::Parquet));
+        assert_eq!(FileFormat::of(Path::new("x.json")), None);
+    }
+
+    #[test]
+    fn directories_are_sorted_by_path_and_missing_paths_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.csv", "a.csv", "notes.txt"] {
+            std::fs::write(dir.path().join(name), "x\n").unwrap();
+        }
+        let spec = vec![dir.path().display().to_string()];
+        let files = resolve_inputs("transfers", &spec).unwrap();
+        let names: Vec<_> = files.iter().map(|f| f.path.file_name().unwrap()).collect();
+        assert_eq!(names, ["a.csv", "b.csv"]);
+        assert_eq!(files[0].bytes, 2);
+        let err = resolve_inputs("reports", &["/no/such".into()]).unwrap_err();
+        assert!(format!("{err}").contains("/no/such"));
+    }
+}

@@ -1,0 +1,15 @@
+//! Entry point: parse the command line, run it, map any error to a documented
+//! exit code. Everything else lives in the library (`scamtrends::app`).
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = scamtrends::cli::parse();
+    match scamtrends::app::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("scamtrends: error: {err:#}");
+            ExitCode::from(scamtrends::error::exit_code_of(&err))
+        }
+    }
+}

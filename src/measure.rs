@@ -1,0 +1,176 @@
+//! Measure stage (METHODOLOGY §6–7): classify scam-bound transfers as revenue,
+//! internal flow or self-transfer, assign periods, and roll revenue up by
+//! period × type × region, with YoY growth and revenue share; plus the
+//! reported-losses table from the reports themselves.
+//!
+//! In: de-duplicated, valued transfers that reach a scam address. Out: lazy
+//! frames of the §7 tables, sorted by their keys. No I/O, no collect.
+
+use polars::prelude::*;
+
+use crate::config::Period;
+use crate::period::{label_expr, previous_year_start_expr, start_expr};
+use crate::pricing::{MICROS, to_micros};
+
+/// Add `flow` (`revenue`, `internal` or `self`) from the attribution keys.
+/// METHODOLOGY §6: scam → scam is internal, an address to itself is neither.
+pub fn classify_flows(transfers: LazyFrame, scam_keys: LazyFrame) -> LazyFrame {
+    let from_keys = scam_keys.select([
+        col("chain"),
+        col("address").alias("from_address"),
+        lit(true).alias("from_is_scam"),
+    ]);
+    let keys = [col("chain"), col("from_address")];
+    let flow = when(col("from_address").eq(col("to_address")))
+        .then(lit("self"))
+        .when(col("from_is_scam").fill_null(lit(false)))
+        .then(lit("internal"))
+        .otherwise(lit("revenue"));
+    transfers
+        .join(from_keys, keys.clone(), keys, JoinArgs::new(JoinType::Left))
+        .with_column(flow.alias("flow"))
+}
+
+/// Add `period`, `period_start` and `prev_start` from the UTC `day`.
+pub fn with_periods(lf: LazyFrame, period: Period) -> LazyFrame {
+    lf.with_columns([label_expr(col("day"), period).alias("period"), start_expr(col("day"), period).alias("period_start")])
+        .with_column(previous_year_start_expr(col("period_start")).alias("prev_start"))
+}
+
+/// Whole cents of a micro-dollar sum, as dollars (half up; sums are ≥ 0).
+fn micros_to_dollars(micros: Expr) -> Expr {
+    (micros + lit(5_000i64)).floor_div(lit(10_000i64)).cast(DataType::Float64) / lit(100.0)
+}
+
+/// The §7 metrics of revenue transfers grouped by `keys` (after `period`, `period_start`).
+pub fn rollup(revenue: LazyFrame, keys: &[&str]) -> LazyFrame {
+    let mut group: Vec<Expr> = vec![col("period"), col("period_start"), col("prev_start")];
+    group.extend(keys.iter().map(|k| col(*k)));
+    revenue
+        .group_by(group)
+        .agg([
+            micros_to_dollars(col("usd_micro").sum()).alias("revenue_usd"),
+            len().cast(DataType::Int64).alias("deposits"),
+            col("usd_micro").null_count().cast(DataType::Int64).alias("unpriced_deposits"),
+            col("sender").n_unique().cast(DataType::Int64).alias("senders"),
+            (col("usd_micro").median() / lit(MICROS)).alias("median_deposit_usd"),
+        ])
+        .with_column(
+            when((col("deposits") - col("unpriced_deposits")).gt(lit(0i64)))
+                .then(col("revenue_usd") / (col("deposits") - col("unpriced_deposits")).cast(DataType::Float64))
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("avg_deposit_usd"),
+        )
+}
+
+/// Revenue rows with a `sender` key `(chain, from_address)`.
+pub fn revenue_transfers(flows: LazyFrame) -> LazyFrame {
+    flows
+        .filter(col("flow").eq(lit("revenue")))
+        .with_column(concat_str([col("chain"), col("from_address")], "\u{1f}", false).alias("sender"))
+}
+
+/// Add `revenue_yoy`, `deposits_yoy`, `avg_deposit_yoy` against the same keys
+/// one year earlier, then order the columns as §7 lists them.
+pub fn with_yoy(table: LazyFrame, keys: &[&str]) -> LazyFrame {
+    let mut prev_cols: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    prev_cols.extend([
+        col("period_start").alias("prev_start"),
+        col("revenue_usd").alias("prev_revenue"),
+        col("deposits").cast(DataType::Float64).alias("prev_deposits"),
+        col("avg_deposit_usd").alias("prev_avg"),
+    ]);
+    let previous = table.clone().select(prev_cols);
+    let mut join_keys: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    join_keys.push(col("prev_start"));
+    table
+        .join(previous, join_keys.clone(), join_keys, JoinArgs::new(JoinType::Left))
+        .with_columns([
+            growth(col("revenue_usd"), col("prev_revenue")).alias("revenue_yoy"),
+            growth(col("deposits").cast(DataType::Float64), col("prev_deposits")).alias("deposits_yoy"),
+            growth(col("avg_deposit_usd"), col("prev_avg")).alias("avg_deposit_yoy"),
+        ])
+        .select(table_columns(keys))
+        .sort_by_exprs(sort_keys(keys), SortMultipleOptions::default())
+}
+
+/// value / previous − 1; null when previous is missing or 0.
+fn growth(value: Expr, previous: Expr) -> Expr {
+    when(previous.clone().is_null().or(previous.clone().eq(lit(0.0))))
+        .then(lit(NULL).cast(DataType::Float64))
+        .otherwise(value / previous - lit(1.0))
+}
+
+fn sort_keys(keys: &[&str]) -> Vec<Expr> {
+    let mut all = vec![col("period"), col("period_start")];
+    all.extend(keys.iter().map(|k| col(*k)));
+    all
+}
+
+/// The §7 column order of a revenue table with these keys.
+fn table_columns(keys: &[&str]) -> Vec<Expr> {
+    let mut cols = sort_keys(keys);
+    for name in [
+        "revenue_usd", "deposits", "unpriced_deposits", "senders", "avg_deposit_usd",
+        "median_deposit_usd", "revenue_yoy", "deposits_yoy", "avg_deposit_yoy",
+    ] {
+        cols.push(col(name));
+    }
+    cols
+}
+
+/// `revenue_by_type` gains `revenue_share`: revenue / the period's total (null when 0).
+pub fn with_revenue_share(by_type: LazyFrame, total: LazyFrame) -> LazyFrame {
+    let totals = total.select([col("period"), col("revenue_usd").alias("period_revenue")]);
+    by_type
+        .join(totals, [col("period")], [col("period")], JoinArgs::new(JoinType::Left))
+        .with_column(growth_free_share().alias("revenue_share"))
+        .drop(cols(["period_revenue"]))
+        .sort_by_exprs(sort_keys(&["scam_type"]), SortMultipleOptions::default())
+}
+
+fn growth_free_share() -> Expr {
+    when(col("period_revenue").eq(lit(0.0)))
+        .then(lit(NULL).cast(DataType::Float64))
+        .otherwise(col("revenue_usd") / col("period_revenue"))
+}
+
+/// `revenue_total` gains `internal_transfers` and `internal_usd` per period.
+pub fn with_internal_flows(total: LazyFrame, flows: LazyFrame) -> LazyFrame {
+    let internal = flows
+        .filter(col("flow").eq(lit("internal")))
+        .group_by([col("period")])
+        .agg([
+            len().cast(DataType::Int64).alias("internal_transfers"),
+            micros_to_dollars(col("usd_micro").sum()).alias("internal_usd"),
+        ]);
+    total
+        .join(internal, [col("period")], [col("period")], JoinArgs::new(JoinType::Left))
+        .with_columns([
+            col("internal_transfers").fill_null(lit(0i64)),
+            col("internal_usd").fill_null(lit(0.0)),
+        ])
+        .sort_by_exprs(sort_keys(&[]), SortMultipleOptions::default())
+}
+
+/// §7 `reported_losses`: per period of `reported_at` × the report's own type
+/// and region; a report's loss counts once per report_id.
+pub fn reported_losses(reports: LazyFrame, period: Period) -> LazyFrame {
+    let keys = ["period", "period_start", "scam_type", "region"];
+    let rows = with_periods(reports.with_column(col("reported_day").alias("day")), period)
+        .with_column(concat_str([col("chain"), col("address")], "\u{1f}", false).alias("addr_key"));
+    let counts = rows.clone().group_by(cols(keys)).agg([
+        col("report_id").n_unique().cast(DataType::Int64).alias("reports"),
+        col("addr_key").n_unique().cast(DataType::Int64).alias("addresses"),
+    ]);
+    let per_report = rows
+        .group_by(cols(keys.iter().copied().chain(["report_id"])))
+        .agg([col("loss_usd").max().map(to_micros, |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)))]);
+    let losses = per_report.group_by(cols(keys)).agg([
+        micros_to_dollars(col("loss_usd").sum()).alias("loss_usd"),
+        (col("loss_usd").median() / lit(MICROS)).alias("median_loss_usd"),
+    ]);
+    counts
+        .join(losses, cols(keys), cols(keys), JoinArgs::new(JoinType::Left))
+        .sort(keys, SortMultipleOptions::default())
+}

@@ -1,0 +1,152 @@
+//! Executing the load and validate stages: the only place input rows are
+//! materialised. Reports and prices are collected whole (they are small);
+//! transfers stream file by file through the streaming engine, keeping only
+//! rejects and rows bound for a scam address (METHODOLOGY §2: memory is
+//! bounded by the scam-related subset, not by the export).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::bad_input;
+use crate::load::sources::InputFile;
+use crate::load::{FILE, TransferSink, kept_columns, kept_schema, validated_frame};
+use crate::validate::InputKind;
+
+/// Row accounting of one input file (METHODOLOGY §2:
+/// `rows_read = rows_accepted + rows_rejected + duplicates_dropped`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileCounts {
+    pub kind: InputKind,
+    pub path: String,
+    pub format: crate::load::sources::FileFormat,
+    pub bytes: u64,
+    pub sha256: String,
+    pub rows_read: u64,
+    pub rows_accepted: u64,
+    pub rows_rejected: u64,
+    pub duplicates_dropped: u64,
+}
+
+/// One input kind after loading: valid rows, rejected rows, and counts.
+pub struct Loaded {
+    pub kind: InputKind,
+    pub files: Vec<InputFile>,
+    /// Valid rows (all canonical columns plus `_file`, `_row`).
+    pub valid: DataFrame,
+    /// Rejected rows (`_file`, `_row`, `reject_reason`, `reject_column`, `reject_value`).
+    pub rejects: DataFrame,
+    /// Rows read per file, in file order.
+    pub rows_read: Vec<u64>,
+}
+
+/// Attribution columns joined onto each transfer by its `to_address`.
+const TRANSFER_EXTRA: [&str; 2] = ["scam_type", "region"];
+
+/// Collect a small input (reports, prices) whole.
+pub fn load_small(kind: InputKind, files: Vec<InputFile>, tmp: &Path) -> Result<Loaded> {
+    let mut frames = Vec::new();
+    let mut rows_read = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let df = validated_frame(kind, file, i, tmp)?
+            .select(kept_columns(kind, &[]))
+            .collect()
+            .map_err(|e| read_error(kind, file, e))?;
+        rows_read.push(df.height() as u64);
+        frames.push(df);
+    }
+    let all = concat_frames(frames, kept_schema(kind, &[]), kind)?;
+    split_rejects(kind, files, all, rows_read)
+}
+
+/// Stream transfers, keeping rejects and rows whose `to_address` is in `scam_keys`
+/// (columns `chain, address, scam_type, region`).
+pub fn load_transfers(files: Vec<InputFile>, scam_keys: &DataFrame, tmp: &Path) -> Result<Loaded> {
+    let kind = InputKind::Transfers;
+    let mut frames = Vec::new();
+    let mut rows_read = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let sink = Arc::new(Mutex::new(TransferSink::default()));
+        let plan = validated_frame(kind, file, i, tmp)?
+            .join(
+                scam_keys.clone().lazy().rename(["address"], ["to_address"], true),
+                [col("chain"), col("to_address")],
+                [col("chain"), col("to_address")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .select(kept_columns(kind, &TRANSFER_EXTRA))
+            .sink_batches(TransferSink::callback(&sink), false, None)
+            .map_err(|e| read_error(kind, file, e))?;
+        plan.collect_with_engine(Engine::Streaming).map_err(|e| read_error(kind, file, e))?;
+        let mut done = std::mem::take(&mut *sink.lock().map_err(|_| anyhow::anyhow!("transfer sink poisoned"))?);
+        rows_read.push(done.rows_read);
+        frames.append(&mut done.kept);
+    }
+    let all = concat_frames(frames, kept_schema(kind, &TRANSFER_EXTRA), kind)?;
+    split_rejects(kind, files, all, rows_read)
+}
+
+fn read_error(kind: InputKind, file: &InputFile, e: PolarsError) -> anyhow::Error {
+    bad_input(format!("{} file {}: {e}", kind.name(), file.path.display()))
+}
+
+fn concat_frames(frames: Vec<DataFrame>, schema: Schema, kind: InputKind) -> Result<DataFrame> {
+    let mut all = DataFrame::empty_with_schema(&schema);
+    for df in &frames {
+        all.vstack_mut(df).with_context(|| format!("stacking {} rows", kind.name()))?;
+    }
+    Ok(all.sort([FILE, crate::load::scan::ROW], SortMultipleOptions::default())?)
+}
+
+fn split_rejects(kind: InputKind, files: Vec<InputFile>, all: DataFrame, rows_read: Vec<u64>) -> Result<Loaded> {
+    let rejected = all.column("reject_reason")?.is_not_null();
+    let rejects = all.filter(&rejected)?.select(crate::load::REJECT_COLUMNS)?;
+    let valid = all.filter(&!rejected)?;
+    Ok(Loaded { kind, files, valid, rejects, rows_read })
+}
+
+/// Rows of a frame per `_file` index (length `n_files`).
+pub fn rows_per_file(df: &DataFrame, n_files: usize) -> Result<Vec<u64>> {
+    let mut counts = vec![0u64; n_files];
+    if df.height() == 0 {
+        return Ok(counts);
+    }
+    for f in df.column(FILE)?.u32()?.into_iter().flatten() {
+        if let Some(c) = counts.get_mut(f as usize) {
+            *c += 1;
+        }
+    }
+    Ok(counts)
+}
+
+impl Loaded {
+    /// Per-file counts, given the duplicates dropped per file.
+    pub fn counts(&self, duplicates: &[u64]) -> Result<Vec<FileCounts>> {
+        let rejected = rows_per_file(&self.rejects, self.files.len())?;
+        let mut out = Vec::new();
+        for (i, file) in self.files.iter().enumerate() {
+            let dup = duplicates.get(i).copied().unwrap_or(0);
+            let read = self.rows_read[i];
+            out.push(FileCounts {
+                kind: self.kind,
+                path: file.path.display().to_string(),
+                format: file.format,
+                bytes: file.bytes,
+                sha256: file.sha256.clone(),
+                rows_read: read,
+                rows_accepted: read - rejected[i] - dup,
+                rows_rejected: rejected[i],
+                duplicates_dropped: dup,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Total rows read and rejected over every file of this kind.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.rows_read.iter().sum(), self.rejects.height() as u64)
+    }
+}

@@ -1,0 +1,248 @@
+//! The run, stage by stage: load → validate → attribute → measure. This is the
+//! one place where lazy plans are collected, so the whole plan reads top to
+//! bottom here. Publishing (files on disk) is `publish`'s job.
+
+pub mod ingest;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+use crate::attribute::{attribute_addresses, classify_reports, reports_as_of};
+use crate::config::{CheckConfig, InputSpec, RunConfig};
+use crate::error::{ScamError, bad_input};
+use crate::load::sources::resolve_inputs;
+use crate::load::{FILE, scan::ROW};
+use crate::measure::{
+    classify_flows, reported_losses, revenue_transfers, rollup, with_internal_flows, with_periods,
+    with_revenue_share, with_yoy,
+};
+use crate::pipeline::ingest::{FileCounts, Loaded, load_small, load_transfers, rows_per_file};
+use crate::pricing::{daily_prices, usable_prices, value_transfers};
+use crate::taxonomy::Taxonomy;
+use crate::validate::InputKind;
+
+/// Every loaded input, with duplicates removed and rows accounted for.
+pub struct Ingested {
+    pub reports: Loaded,
+    pub prices: Loaded,
+    pub transfers: Loaded,
+    /// Scam-bound valid transfers, one per identity (first by file, row).
+    pub scam_transfers: DataFrame,
+    /// The attribution table (METHODOLOGY §4).
+    pub addresses: DataFrame,
+    /// Classified reports known as of `--labels-as-of`.
+    pub reports_used: DataFrame,
+    pub counts: Vec<FileCounts>,
+    /// Raw labels that matched no alias, with their report counts.
+    pub unmatched_labels: BTreeMap<String, u64>,
+}
+
+/// The §7 tables of one run, by output file stem.
+pub struct Tables {
+    pub tables: Vec<(&'static str, DataFrame)>,
+}
+
+/// Load and validate every input (bad files fail; bad rows are counted).
+pub fn ingest(spec: &InputSpec, taxonomy: &Arc<Taxonomy>, params: &AttributionParams) -> Result<Ingested> {
+    let tmp = tempfile::tempdir().context("creating a temporary directory")?;
+    let reports = load_small(InputKind::Reports, resolve_inputs("reports", &spec.reports)?, tmp.path())?;
+    let prices = load_small(InputKind::Prices, resolve_inputs("prices", &spec.prices)?, tmp.path())?;
+    let classified = classify_reports(reports.valid.clone().lazy(), Arc::clone(taxonomy), params.region_level)
+        .collect()
+        .context("classifying reports")?;
+    let unmatched_labels = unmatched_labels(&reports.valid, taxonomy)?;
+    let reports_used = reports_as_of(classified.lazy(), params.labels_as_of_day).collect()?;
+    let addresses = attribute_addresses(reports_used.clone().lazy(), taxonomy).collect()?;
+    let transfers = load_transfers(resolve_inputs("transfers", &spec.transfers)?, &addresses, tmp.path())?;
+    let (scam_transfers, duplicates) = dedupe_transfers(&transfers)?;
+    let price_dups = price_duplicates(&prices)?;
+    let mut counts = reports.counts(&[])?;
+    counts.extend(prices.counts(&price_dups)?);
+    counts.extend(transfers.counts(&duplicates)?);
+    Ok(Ingested { reports, prices, transfers, scam_transfers, addresses, reports_used, counts, unmatched_labels })
+}
+
+/// The parameters that shape attribution (METHODOLOGY §4–5).
+pub struct AttributionParams {
+    pub region_level: crate::config::RegionLevel,
+    /// `--labels-as-of` as days since 1970-01-01.
+    pub labels_as_of_day: Option<i64>,
+}
+
+impl AttributionParams {
+    pub fn of(config: &RunConfig) -> Self {
+        AttributionParams { region_level: config.region_level, labels_as_of_day: config.labels_as_of.map(day_number) }
+    }
+}
+
+/// METHODOLOGY §2: among scam-bound transfers keep one per
+/// `(chain, tx_hash, transfer_index)`, the first by file then row.
+fn dedupe_transfers(transfers: &Loaded) -> Result<(DataFrame, Vec<u64>)> {
+    let before = rows_per_file(&transfers.valid, transfers.files.len())?;
+    let kept = transfers
+        .valid
+        .clone()
+        .lazy()
+        .with_column(col("transfer_index").fill_null(lit(0i64)))
+        .sort([FILE, ROW], SortMultipleOptions::default())
+        .unique_stable(Some(cols(["chain", "tx_hash", "transfer_index"])), UniqueKeepStrategy::First)
+        .collect()?;
+    let after = rows_per_file(&kept, transfers.files.len())?;
+    let dups = before.iter().zip(&after).map(|(b, a)| b - a).collect();
+    Ok((kept, dups))
+}
+
+/// Usable price rows that repeat an `(asset, day)` already priced earlier.
+fn price_duplicates(prices: &Loaded) -> Result<Vec<u64>> {
+    let n = prices.files.len();
+    let usable_all = prices
+        .valid
+        .clone()
+        .lazy()
+        .filter(col("price_usd").gt(lit(0.0)).and(col("price_usd").is_finite()))
+        .collect()?;
+    let kept = usable_prices(prices.valid.clone().lazy()).collect()?;
+    let (all, kept) = (rows_per_file(&usable_all, n)?, rows_per_file(&kept, n)?);
+    Ok(all.iter().zip(&kept).map(|(a, k)| a - k).collect())
+}
+
+fn unmatched_labels(reports: &DataFrame, taxonomy: &Taxonomy) -> Result<BTreeMap<String, u64>> {
+    let mut out = BTreeMap::new();
+    for label in reports.column("scam_type")?.str()?.into_iter().flatten() {
+        if !taxonomy.classify(label).1 {
+            *out.entry(label.to_string()).or_insert(0) += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Fail on an empty transfers export or a reject rate above the limit.
+pub fn check_inputs(ingested: &Ingested, checks: &CheckConfig) -> Result<()> {
+    let (read, _) = ingested.transfers.totals();
+    if read == 0 && !checks.allow_empty {
+        let files: Vec<_> = ingested.transfers.files.iter().map(|f| f.path.display().to_string()).collect();
+        return Err(bad_input(format!(
+            "the transfers export is empty (0 rows in {}); pass --allow-empty to accept it",
+            files.join(", ")
+        )));
+    }
+    for loaded in [&ingested.transfers, &ingested.reports, &ingested.prices] {
+        check_reject_rate(loaded, checks.max_reject_rate)?;
+    }
+    Ok(())
+}
+
+fn check_reject_rate(loaded: &Loaded, max: f64) -> Result<()> {
+    let (read, rejected) = loaded.totals();
+    if read == 0 || (rejected as f64) / (read as f64) <= max {
+        return Ok(());
+    }
+    let top = top_reasons(&loaded.rejects, 3)?;
+    Err(ScamError::RejectRate(format!(
+        "{}: {rejected} of {read} rows rejected ({:.1}%), above --max-reject-rate {max} (top reasons: {top})",
+        loaded.kind.name(),
+        100.0 * rejected as f64 / read as f64,
+    ))
+    .into())
+}
+
+/// "reason on column (n), …" for the most frequent reject reasons.
+pub fn top_reasons(rejects: &DataFrame, n: usize) -> Result<String> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let reasons = rejects.column("reject_reason")?.str()?.clone();
+    let columns = rejects.column("reject_column")?.str()?.clone();
+    for (r, c) in reasons.into_iter().zip(columns.into_iter()) {
+        *counts.entry(format!("{} on {}", r.unwrap_or("?"), c.unwrap_or("?"))).or_insert(0) += 1;
+    }
+    let mut sorted: Vec<_> = counts.into_iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let parts: Vec<String> = sorted.into_iter().take(n).map(|(k, v)| format!("{k} ({v})")).collect();
+    Ok(if parts.is_empty() { "none".into() } else { parts.join(", ") })
+}
+
+/// Compute every §7 table from ingested inputs.
+pub fn measure(ingested: &Ingested, config: &RunConfig) -> Result<Tables> {
+    let day_range = day_range(config);
+    let transfers = in_day_range(
+        ingested.scam_transfers.clone().lazy().with_column(col("block_time").floor_div(lit(86_400i64)).alias("day")),
+        "day",
+        day_range,
+    );
+    let daily = daily_prices(usable_prices(ingested.prices.valid.clone().lazy()));
+    let flows = with_periods(
+        value_transfers(classify_flows(transfers, ingested.addresses.clone().lazy()), daily),
+        config.period,
+    )
+    .collect()
+    .context("valuing scam-bound transfers")?;
+    let revenue = revenue_transfers(flows.clone().lazy());
+    let table = |keys: &[&str]| with_yoy(rollup(revenue.clone(), keys), keys);
+    let total = with_internal_flows(table(&[]), flows.lazy());
+    let by_type = with_revenue_share(table(&["scam_type"]), total.clone());
+    let losses = reported_losses(
+        in_day_range(ingested.reports_used.clone().lazy(), "reported_day", day_range),
+        config.period,
+    );
+    let tables = vec![
+        ("revenue", table(&["scam_type", "region"]).collect()?),
+        ("revenue_by_type", by_type.collect()?),
+        ("revenue_by_region", table(&["region"]).collect()?),
+        ("revenue_total", total.collect()?),
+        ("reported_losses", losses.collect()?),
+        ("addresses", ingested.addresses.clone()),
+        ("rejects", rejects_table(ingested)?),
+    ];
+    Ok(Tables { tables })
+}
+
+type DayRange = (Option<i64>, Option<i64>);
+
+fn day_range(config: &RunConfig) -> DayRange {
+    (config.from.map(day_number), config.to.map(day_number))
+}
+
+/// Days since 1970-01-01 of a date.
+pub fn day_number(d: chrono::NaiveDate) -> i64 {
+    d.signed_duration_since(chrono::NaiveDate::UNIX_EPOCH).num_days()
+}
+
+fn in_day_range(lf: LazyFrame, column: &str, (from, to): DayRange) -> LazyFrame {
+    let mut lf = lf;
+    if let Some(from) = from {
+        lf = lf.filter(col(column).gt_eq(lit(from)));
+    }
+    if let Some(to) = to {
+        lf = lf.filter(col(column).lt_eq(lit(to)));
+    }
+    lf
+}
+
+/// `rejects.parquet`: `input, file, row, reason, column, value`, sorted.
+fn rejects_table(ingested: &Ingested) -> Result<DataFrame> {
+    let mut frames = Vec::new();
+    for loaded in [&ingested.prices, &ingested.reports, &ingested.transfers] {
+        let paths: Vec<String> = loaded.files.iter().map(|f| f.path.display().to_string()).collect();
+        let file = col(FILE).map(
+            move |c| {
+                let out: StringChunked =
+                    c.u32()?.into_iter().map(|i| i.and_then(|i| paths.get(i as usize).cloned())).collect();
+                Ok(out.with_name(c.name().clone()).into_column())
+            },
+            |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+        );
+        frames.push(loaded.rejects.clone().lazy().select([
+            lit(loaded.kind.name()).alias("input"),
+            file.alias("file"),
+            col(ROW).alias("row"),
+            col("reject_reason").alias("reason"),
+            col("reject_column").alias("column"),
+            col("reject_value").alias("value"),
+        ]));
+    }
+    Ok(concat(frames, UnionArgs::default())?
+        .sort(["input", "file", "row"], SortMultipleOptions::default())
+        .collect()?)
+}

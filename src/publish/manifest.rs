@@ -1,0 +1,58 @@
+//! `manifest.json`: what a run read, with which parameters, and what it wrote,
+//! so that a reader can re-derive and verify every figure (METHODOLOGY §7).
+//! Pure rendering: the struct and its JSON bytes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::RunConfig;
+use crate::pipeline::ingest::FileCounts;
+use crate::publish::OutputFile;
+use crate::publish::parquet::METHODOLOGY_VERSION;
+
+/// The manifest of one run.
+#[derive(Debug, Serialize)]
+pub struct Manifest<'a> {
+    pub tool: Tool,
+    pub methodology_version: &'static str,
+    pub parameters: &'a RunConfig,
+    pub inputs: &'a [FileCounts],
+    pub label_vintage: LabelVintage,
+    /// Raw report labels no alias matched (counted as `other`).
+    pub unmatched_labels: &'a BTreeMap<String, u64>,
+    /// Output files (everything but the manifest itself), sorted by name.
+    pub outputs: Vec<OutputFile>,
+    /// Stage durations in milliseconds (the only non-reproducible field).
+    pub timings_ms: BTreeMap<String, u64>,
+}
+
+/// Tool name and version.
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") }
+    }
+}
+
+/// Earliest and latest `reported_at` (UTC day) among the reports used.
+#[derive(Debug, Serialize, Default)]
+pub struct LabelVintage {
+    pub earliest_reported_at: Option<String>,
+    pub latest_reported_at: Option<String>,
+    pub labels_as_of: Option<String>,
+}
+
+impl Manifest<'_> {
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> anyhow::Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec_pretty(self)?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+}
