@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
+use polars::prelude::ChunkAgg;
 
 use crate::cli::{Cli, Command, RunArgs, ValidateArgs};
 use crate::config::{CheckConfig, InputSpec, RegionLevel, RunConfig};

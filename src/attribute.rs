@@ -23,7 +23,7 @@ pub fn classify_reports(lf: LazyFrame, taxonomy: Arc<Taxonomy>, level: RegionLev
     let region = col("country").map(
         move |c| {
             let ca = c.str()?;
-            let out: StringChunked = ca.into_iter().map(|v| Some(region_of(v, level))).collect();
+            let out: StringChunked = ca.iter().map(|v| Some(region_of(v, level))).collect();
             Ok(out.with_name(c.name().clone()).into_column())
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
@@ -36,7 +36,7 @@ pub fn classify_reports(lf: LazyFrame, taxonomy: Arc<Taxonomy>, level: RegionLev
 }
 
 fn map_text(c: &Column, f: impl Fn(&str) -> String) -> PolarsResult<Column> {
-    let out: StringChunked = c.str()?.into_iter().map(|v| v.map(&f)).collect();
+    let out: StringChunked = c.str()?.iter().map(|v| v.map(&f)).collect();
     Ok(out.with_name(c.name().clone()).into_column())
 }
 
@@ -126,11 +126,11 @@ mod tests {
         let t = Taxonomy::default();
         let classified = classify_reports(reports(), Arc::new(t.clone()), RegionLevel::Subregion);
         let out = attribute_addresses(classified, &t).collect().unwrap();
-        let types: Vec<_> = out.column("scam_type").unwrap().str().unwrap().into_iter().flatten().collect();
+        let types: Vec<_> = out.column("scam_type").unwrap().str().unwrap().iter().flatten().collect();
         assert_eq!(types, ["pig_butchering", "investment", "extortion"]);
-        let regions: Vec<_> = out.column("region").unwrap().str().unwrap().into_iter().flatten().collect();
+        let regions: Vec<_> = out.column("region").unwrap().str().unwrap().iter().flatten().collect();
         assert_eq!(regions, ["Northern America", "Northern America", "Northern Europe"]);
-        let n: Vec<_> = out.column("reports").unwrap().i64().unwrap().into_iter().flatten().collect();
+        let n: Vec<_> = out.column("reports").unwrap().i64().unwrap().iter().flatten().collect();
         assert_eq!(n, [2, 2, 2]);
     }
 

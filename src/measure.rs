@@ -37,6 +37,11 @@ pub fn with_periods(lf: LazyFrame, period: Period) -> LazyFrame {
         .with_column(previous_year_start_expr(col("period_start")).alias("prev_start"))
 }
 
+/// Column expressions for names.
+fn exprs(names: &[&str]) -> Vec<Expr> {
+    names.iter().map(|n| col(*n)).collect()
+}
+
 /// Whole cents of a micro-dollar sum, as dollars (half up; sums are ≥ 0).
 fn micros_to_dollars(micros: Expr) -> Expr {
     (micros + lit(5_000i64)).floor_div(lit(10_000i64)).cast(DataType::Float64) / lit(100.0)
@@ -124,12 +129,12 @@ pub fn with_revenue_share(by_type: LazyFrame, total: LazyFrame) -> LazyFrame {
     let totals = total.select([col("period"), col("revenue_usd").alias("period_revenue")]);
     by_type
         .join(totals, [col("period")], [col("period")], JoinArgs::new(JoinType::Left))
-        .with_column(growth_free_share().alias("revenue_share"))
+        .with_column(share_of_period().alias("revenue_share"))
         .drop(cols(["period_revenue"]))
         .sort_by_exprs(sort_keys(&["scam_type"]), SortMultipleOptions::default())
 }
 
-fn growth_free_share() -> Expr {
+fn share_of_period() -> Expr {
     when(col("period_revenue").eq(lit(0.0)))
         .then(lit(NULL).cast(DataType::Float64))
         .otherwise(col("revenue_usd") / col("period_revenue"))
@@ -159,18 +164,79 @@ pub fn reported_losses(reports: LazyFrame, period: Period) -> LazyFrame {
     let keys = ["period", "period_start", "scam_type", "region"];
     let rows = with_periods(reports.with_column(col("reported_day").alias("day")), period)
         .with_column(concat_str([col("chain"), col("address")], "\u{1f}", false).alias("addr_key"));
-    let counts = rows.clone().group_by(cols(keys)).agg([
+    let counts = rows.clone().group_by(exprs(&keys)).agg([
         col("report_id").n_unique().cast(DataType::Int64).alias("reports"),
         col("addr_key").n_unique().cast(DataType::Int64).alias("addresses"),
     ]);
     let per_report = rows
-        .group_by(cols(keys.iter().copied().chain(["report_id"])))
+        .group_by(exprs(&[&keys[..], &["report_id"]].concat()))
         .agg([col("loss_usd").max().map(to_micros, |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)))]);
-    let losses = per_report.group_by(cols(keys)).agg([
+    let losses = per_report.group_by(exprs(&keys)).agg([
         micros_to_dollars(col("loss_usd").sum()).alias("loss_usd"),
         (col("loss_usd").median() / lit(MICROS)).alias("median_loss_usd"),
     ]);
     counts
-        .join(losses, cols(keys), cols(keys), JoinArgs::new(JoinType::Left))
+        .join(losses, exprs(&keys), exprs(&keys), JoinArgs::new(JoinType::Left))
         .sort(keys, SortMultipleOptions::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flows() -> LazyFrame {
+        df!(
+            "chain" => ["tron", "tron", "tron"],
+            "from_address" => ["TV1", "TScamA", "TScamB"],
+            "to_address" => ["TScamA", "TScamB", "TScamB"],
+        )
+        .unwrap()
+        .lazy()
+    }
+
+    #[test]
+    fn flows_are_revenue_internal_or_self() {
+        let keys = df!("chain" => ["tron", "tron"], "address" => ["TScamA", "TScamB"]).unwrap().lazy();
+        let out = classify_flows(flows(), keys).sort(["from_address"], Default::default()).collect().unwrap();
+        let got: Vec<_> = out.column("flow").unwrap().str().unwrap().iter().flatten().collect();
+        assert_eq!(got, ["internal", "self", "revenue"]);
+    }
+
+    fn revenue_rows() -> LazyFrame {
+        // 2023-07-15 and 2024-07-15/16 (days since epoch)
+        df!(
+            "day" => [19_553i64, 19_919, 19_920, 19_920],
+            "chain" => ["tron"; 4],
+            "from_address" => ["TV1", "TV1", "TV2", "TV2"],
+            "scam_type" => ["pig_butchering"; 4],
+            "usd_micro" => [Some(100_000_000i64), Some(150_000_000), Some(150_000_005), None],
+        )
+        .unwrap()
+        .lazy()
+        .with_column(lit("revenue").alias("flow"))
+    }
+
+    #[test]
+    fn rollup_counts_unpriced_and_yoy_compares_a_year_back() {
+        let rows = revenue_transfers(with_periods(revenue_rows(), Period::Quarter));
+        let out = with_yoy(rollup(rows, &["scam_type"]), &["scam_type"]).collect().unwrap();
+        let f = |c: &str| out.column(c).unwrap().cast(&DataType::Float64).unwrap().f64().unwrap().iter().collect::<Vec<_>>();
+        assert_eq!(f("revenue_usd"), [Some(100.0), Some(300.0)]);
+        assert_eq!(f("deposits"), [Some(1.0), Some(3.0)]);
+        assert_eq!(f("unpriced_deposits"), [Some(0.0), Some(1.0)]);
+        assert_eq!(f("senders"), [Some(1.0), Some(2.0)]);
+        assert_eq!(f("avg_deposit_usd"), [Some(100.0), Some(150.0)]);
+        assert_eq!(f("median_deposit_usd")[1], Some(150.0000025));
+        assert_eq!(f("revenue_yoy"), [None, Some(2.0)]);
+        assert_eq!(f("deposits_yoy"), [None, Some(2.0)]);
+        assert_eq!(f("avg_deposit_yoy"), [None, Some(0.5)]);
+    }
+
+    #[test]
+    fn money_rounds_half_up_to_cents_from_micros() {
+        let df = df!("m" => [1_235_000i64, 1_234_999]).unwrap();
+        let out = df.lazy().select([micros_to_dollars(col("m"))]).collect().unwrap();
+        let got: Vec<_> = out.column("m").unwrap().f64().unwrap().iter().flatten().collect();
+        assert_eq!(got, [1.24, 1.23]);
+    }
 }

@@ -60,7 +60,7 @@ pub fn previous_year_start(start_day: i64) -> Option<i32> {
 pub fn label_expr(days: Expr, period: Period) -> Expr {
     days.map(
         move |c| {
-            let out: StringChunked = c.i64()?.into_iter().map(|d| d.and_then(|d| label(d, period))).collect();
+            let out: StringChunked = c.i64()?.iter().map(|d| d.and_then(|d| label(d, period))).collect();
             Ok(out.with_name(c.name().clone()).into_column())
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
@@ -80,7 +80,7 @@ pub fn previous_year_start_expr(starts: Expr) -> Expr {
 fn map_days(days: Expr, f: impl Fn(i64) -> Option<i32> + Send + Sync + 'static) -> Expr {
     days.map(
         move |c| {
-            let out: Int32Chunked = c.i64()?.into_iter().map(|d| d.and_then(&f)).collect();
+            let out: Int32Chunked = c.i64()?.iter().map(|d| d.and_then(&f)).collect();
             out.with_name(c.name().clone()).into_date().into_column().cast(&DataType::Date)
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::Date)),

@@ -60,7 +60,7 @@ pub fn value_transfers(transfers: LazyFrame, daily: LazyFrame) -> LazyFrame {
 pub fn to_micros(c: Column) -> PolarsResult<Column> {
     let out: Int64Chunked = c
         .f64()?
-        .into_iter()
+        .iter()
         .map(|v| v.filter(|x| x.is_finite()).map(|x| (x * MICROS).round() as i64))
         .collect();
     Ok(out.with_name(c.name().clone()).into_column())
@@ -94,7 +94,7 @@ mod tests {
             .sort(["day"], Default::default())
             .collect()
             .unwrap();
-        let usd: Vec<_> = out.column("usd_micro").unwrap().i64().unwrap().into_iter().collect();
+        let usd: Vec<_> = out.column("usd_micro").unwrap().i64().unwrap().iter().collect();
         assert_eq!(usd, [Some(1_800_000_000), Some(900_000_000), None]);
     }
 }

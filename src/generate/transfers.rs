@@ -90,7 +90,7 @@ impl<'a> RowSource<'a> {
     /// Draw a group's deposits and rescale them to its exact revenue.
     fn load_group(&mut self, g: &Group) {
         let mut rng = self.rng.fork(g.year as u64 * 100 + g.type_idx as u64);
-        let start = chrono::NaiveDate::from_ymd_opt(g.year, 1, 1).map(|d| d.signed_duration_since(chrono::NaiveDate::UNIX_EPOCH).num_seconds()).unwrap_or(0);
+        let start = chrono::NaiveDate::from_ymd_opt(g.year, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc().timestamp()).unwrap_or(0);
         let addresses = self.addresses;
         let chain_of = |i: usize| addresses[g.addresses[i]].chain;
         let draws: Vec<(f64, i64, usize)> = (0..g.deposits)

@@ -28,7 +28,7 @@ pub const REJECT_COLUMNS: [&str; 5] = [FILE, scan::ROW, "reject_reason", "reject
 pub fn validated_frame(kind: InputKind, file: &InputFile, index: usize, tmp: &Path) -> Result<LazyFrame> {
     let readable = readable_path(file, tmp)?;
     let lf = scan::scan_typed(file, &readable, kind)?;
-    let lf = lf.with_column(lit(index as u32).alias(FILE));
+    let lf = lf.with_column(lit(index as u32).cast(DataType::UInt32).alias(FILE));
     Ok(with_reject_columns(lf, kind))
 }
 

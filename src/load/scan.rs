@@ -148,7 +148,7 @@ fn timestamp(name: &str, dtype: &DataType, raw: Expr, date_ok: bool) -> Expr {
 fn parse_timestamp_column(c: &Column, date_ok: bool) -> PolarsResult<Column> {
     let parsed: Int64Chunked = c
         .str()?
-        .into_iter()
+        .iter()
         .map(|v| v.and_then(|s| parse_timestamp(s, date_ok)))
         .collect();
     Ok(parsed.with_name(c.name().clone()).into_column())
@@ -162,7 +162,7 @@ mod tests {
     fn addresses_lowercase_only_for_evm_and_bech32() {
         let df = df!("a" => ["0xAbC", "BC1QXY", "TScamABC", "1BoatSLRHt"]).unwrap();
         let out = df.lazy().select([normalize_address(col("a"))]).collect().unwrap();
-        let got: Vec<_> = out.column("a").unwrap().str().unwrap().into_iter().flatten().collect();
+        let got: Vec<_> = out.column("a").unwrap().str().unwrap().iter().flatten().collect();
         assert_eq!(got, ["0xabc", "bc1qxy", "TScamABC", "1BoatSLRHt"]);
     }
 
@@ -171,7 +171,7 @@ mod tests {
         let df = df!("t" => [Some("2024-02-01T08:00:00+08:00"), Some("nope"), None]).unwrap();
         let expr = timestamp("t", &DataType::String, col("t"), false);
         let out = df.lazy().select([expr]).collect().unwrap();
-        let got: Vec<_> = out.column("t").unwrap().i64().unwrap().into_iter().collect();
+        let got: Vec<_> = out.column("t").unwrap().i64().unwrap().iter().collect();
         assert_eq!(got, [Some(1_706_745_600), None, None]);
     }
 }

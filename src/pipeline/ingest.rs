@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use polars::prelude::*;
 use serde::Serialize;
 
@@ -96,7 +96,7 @@ fn read_error(kind: InputKind, file: &InputFile, e: PolarsError) -> anyhow::Erro
 fn concat_frames(frames: Vec<DataFrame>, schema: Schema, kind: InputKind) -> Result<DataFrame> {
     let mut all = DataFrame::empty_with_schema(&schema);
     for df in &frames {
-        all.vstack_mut(df).with_context(|| format!("stacking {} rows", kind.name()))?;
+        anyhow::Context::with_context(all.vstack_mut(df), || format!("stacking {} rows", kind.name()))?;
     }
     Ok(all.sort([FILE, crate::load::scan::ROW], SortMultipleOptions::default())?)
 }
@@ -114,7 +114,7 @@ pub fn rows_per_file(df: &DataFrame, n_files: usize) -> Result<Vec<u64>> {
     if df.height() == 0 {
         return Ok(counts);
     }
-    for f in df.column(FILE)?.u32()?.into_iter().flatten() {
+    for f in df.column(FILE)?.u32()?.iter().flatten() {
         if let Some(c) = counts.get_mut(f as usize) {
             *c += 1;
         }

@@ -50,9 +50,8 @@ pub fn ingest(spec: &InputSpec, taxonomy: &Arc<Taxonomy>, params: &AttributionPa
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
     let reports = load_small(InputKind::Reports, resolve_inputs("reports", &spec.reports)?, tmp.path())?;
     let prices = load_small(InputKind::Prices, resolve_inputs("prices", &spec.prices)?, tmp.path())?;
-    let classified = classify_reports(reports.valid.clone().lazy(), Arc::clone(taxonomy), params.region_level)
-        .collect()
-        .context("classifying reports")?;
+    let classified = classify_reports(reports.valid.clone().lazy(), Arc::clone(taxonomy), params.region_level);
+    let classified = anyhow::Context::context(classified.collect(), "classifying reports")?;
     let unmatched_labels = unmatched_labels(&reports.valid, taxonomy)?;
     let reports_used = reports_as_of(classified.lazy(), params.labels_as_of_day).collect()?;
     let addresses = attribute_addresses(reports_used.clone().lazy(), taxonomy).collect()?;
@@ -111,7 +110,7 @@ fn price_duplicates(prices: &Loaded) -> Result<Vec<u64>> {
 
 fn unmatched_labels(reports: &DataFrame, taxonomy: &Taxonomy) -> Result<BTreeMap<String, u64>> {
     let mut out = BTreeMap::new();
-    for label in reports.column("scam_type")?.str()?.into_iter().flatten() {
+    for label in reports.column("scam_type")?.str()?.iter().flatten() {
         if !taxonomy.classify(label).1 {
             *out.entry(label.to_string()).or_insert(0) += 1;
         }
@@ -154,7 +153,7 @@ pub fn top_reasons(rejects: &DataFrame, n: usize) -> Result<String> {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let reasons = rejects.column("reject_reason")?.str()?.clone();
     let columns = rejects.column("reject_column")?.str()?.clone();
-    for (r, c) in reasons.into_iter().zip(columns.into_iter()) {
+    for (r, c) in reasons.iter().zip(columns.iter()) {
         *counts.entry(format!("{} on {}", r.unwrap_or("?"), c.unwrap_or("?"))).or_insert(0) += 1;
     }
     let mut sorted: Vec<_> = counts.into_iter().collect();
@@ -175,9 +174,8 @@ pub fn measure(ingested: &Ingested, config: &RunConfig) -> Result<Tables> {
     let flows = with_periods(
         value_transfers(classify_flows(transfers, ingested.addresses.clone().lazy()), daily),
         config.period,
-    )
-    .collect()
-    .context("valuing scam-bound transfers")?;
+    );
+    let flows = anyhow::Context::context(flows.collect(), "valuing scam-bound transfers")?;
     let revenue = revenue_transfers(flows.clone().lazy());
     let table = |keys: &[&str]| with_yoy(rollup(revenue.clone(), keys), keys);
     let total = with_internal_flows(table(&[]), flows.lazy());
@@ -206,7 +204,7 @@ fn day_range(config: &RunConfig) -> DayRange {
 
 /// Days since 1970-01-01 of a date.
 pub fn day_number(d: chrono::NaiveDate) -> i64 {
-    d.signed_duration_since(chrono::NaiveDate::UNIX_EPOCH).num_days()
+    d.signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days()
 }
 
 fn in_day_range(lf: LazyFrame, column: &str, (from, to): DayRange) -> LazyFrame {
@@ -228,7 +226,7 @@ fn rejects_table(ingested: &Ingested) -> Result<DataFrame> {
         let file = col(FILE).map(
             move |c| {
                 let out: StringChunked =
-                    c.u32()?.into_iter().map(|i| i.and_then(|i| paths.get(i as usize).cloned())).collect();
+                    c.u32()?.iter().map(|i| i.and_then(|i| paths.get(i as usize).cloned())).collect();
                 Ok(out.with_name(c.name().clone()).into_column())
             },
             |_, f| Ok(Field::new(f.name().clone(), DataType::String)),

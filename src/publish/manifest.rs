@@ -9,7 +9,6 @@ use serde::Serialize;
 use crate::config::RunConfig;
 use crate::pipeline::ingest::FileCounts;
 use crate::publish::OutputFile;
-use crate::publish::parquet::METHODOLOGY_VERSION;
 
 /// The manifest of one run.
 #[derive(Debug, Serialize)]

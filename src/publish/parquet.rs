@@ -2,7 +2,7 @@
 //! groups, and key-value metadata naming the tool and methodology version.
 //! Pure: returns bytes; the writer in `publish` owns paths.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use polars::prelude::*;
 
 /// The methodology version every table follows.
@@ -20,13 +20,13 @@ pub fn encode_parquet(name: &str, df: &DataFrame) -> Result<Vec<u8>> {
         ("scamtrends.methodology".into(), format!("v{METHODOLOGY_VERSION}")),
         ("scamtrends.table".into(), name.into()),
     ]);
-    ParquetWriter::new(&mut buf)
+    let written = ParquetWriter::new(&mut buf)
         .with_compression(ParquetCompression::Zstd(None))
         .with_statistics(StatisticsOptions::full())
         .with_row_group_size(Some(ROW_GROUP_ROWS))
         .with_key_value_metadata(Some(metadata))
         .set_parallel(false)
-        .finish(&mut df)
-        .with_context(|| format!("encoding {name}.parquet"))?;
+        .finish(&mut df);
+    anyhow::Context::with_context(written, || format!("encoding {name}.parquet"))?;
     Ok(buf)
 }

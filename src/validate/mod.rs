@@ -196,9 +196,9 @@ mod tests {
             .select([col("reject_reason"), col("reject_column")])
             .collect()
             .unwrap();
-        let reasons: Vec<_> = out.column("reject_reason").unwrap().str().unwrap().into_iter().collect();
+        let reasons: Vec<_> = out.column("reject_reason").unwrap().str().unwrap().iter().collect();
         assert_eq!(reasons, [None, Some("negative"), Some("not_a_number"), Some("not_finite")]);
-        let cols: Vec<_> = out.column("reject_column").unwrap().str().unwrap().into_iter().collect();
+        let cols: Vec<_> = out.column("reject_column").unwrap().str().unwrap().iter().collect();
         assert_eq!(cols[1], Some("amount"));
     }
 }

@@ -1,0 +1,8 @@
+//! Integration tests: the real `scamtrends` binary on small fixtures.
+
+mod bad_input;
+mod rules;
+mod sample;
+mod shared_data;
+mod spec_examples;
+mod workdir;
