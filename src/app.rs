@@ -22,14 +22,19 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_job(args),
         Command::Validate(args) => validate(args),
-        Command::Generate(args) => crate::generate::generate(&crate::generate::GenerateConfig::from_args(args)?),
+        Command::Generate(args) => {
+            crate::generate::generate(&crate::generate::GenerateConfig::from_args(args)?)
+        }
     }
 }
 
 fn run_job(args: RunArgs) -> Result<()> {
     let config = RunConfig::from_args(args)?;
     if config.inputs.used_default_data {
-        info(format!("no input flags: reading the sample data in sample-data/ and writing {}/", config.out.display()));
+        info(format!(
+            "no input flags: reading the sample data in sample-data/ and writing {}/",
+            config.out.display()
+        ));
     }
     let mut timings = BTreeMap::new();
     let started = Instant::now();
@@ -37,10 +42,16 @@ fn run_job(args: RunArgs) -> Result<()> {
     let ingested = ingest(&config.inputs, &taxonomy, &AttributionParams::of(&config))?;
     log_ingest(&ingested);
     check_inputs(&ingested, &config.checks)?;
-    timings.insert("load_validate_attribute".to_string(), started.elapsed().as_millis() as u64);
+    timings.insert(
+        "load_validate_attribute".to_string(),
+        started.elapsed().as_millis() as u64,
+    );
     let measured_at = Instant::now();
     let tables = measure(&ingested, &config)?;
-    timings.insert("measure".to_string(), measured_at.elapsed().as_millis() as u64);
+    timings.insert(
+        "measure".to_string(),
+        measured_at.elapsed().as_millis() as u64,
+    );
     let mut staged = StagedDir::new(&config.out)?;
     for (name, df) in &tables.tables {
         staged.write(&format!("{name}.parquet"), &encode_parquet(name, df)?)?;
@@ -58,7 +69,11 @@ fn run_job(args: RunArgs) -> Result<()> {
     staged.write("manifest.json", &manifest.to_json()?)?;
     let out = staged.commit()?;
     log_tables(&tables.tables);
-    info(format!("wrote {} ({} ms)", out.display(), started.elapsed().as_millis()));
+    info(format!(
+        "wrote {} ({} ms)",
+        out.display(),
+        started.elapsed().as_millis()
+    ));
     Ok(())
 }
 
@@ -66,23 +81,38 @@ fn validate(args: ValidateArgs) -> Result<()> {
     let inputs = InputSpec::from_args(&args.input)?;
     let checks = CheckConfig::from_args(&args.input);
     checks.validate()?;
-    let params = AttributionParams { region_level: RegionLevel::Subregion, labels_as_of_day: None };
+    let params = AttributionParams {
+        region_level: RegionLevel::Subregion,
+        labels_as_of_day: None,
+    };
     let ingested = ingest(&inputs, &Arc::new(Taxonomy::default()), &params)?;
     print_validation(&ingested)?;
     check_inputs(&ingested, &checks)
 }
 
 fn print_validation(ingested: &Ingested) -> Result<()> {
-    println!("{:<10} {:>10} {:>10} {:>9} {:>10}  file", "input", "read", "accepted", "rejected", "duplicate");
+    println!(
+        "{:<10} {:>10} {:>10} {:>9} {:>10}  file",
+        "input", "read", "accepted", "rejected", "duplicate"
+    );
     for c in &ingested.counts {
         println!(
             "{:<10} {:>10} {:>10} {:>9} {:>10}  {}",
-            c.kind.name(), c.rows_read, c.rows_accepted, c.rows_rejected, c.duplicates_dropped, c.path
+            c.kind.name(),
+            c.rows_read,
+            c.rows_accepted,
+            c.rows_rejected,
+            c.duplicates_dropped,
+            c.path
         );
     }
     for loaded in [&ingested.transfers, &ingested.reports, &ingested.prices] {
         if loaded.rejects.height() > 0 {
-            println!("{} top reject reasons: {}", loaded.kind.name(), top_reasons(&loaded.rejects, 5)?);
+            println!(
+                "{} top reject reasons: {}",
+                loaded.kind.name(),
+                top_reasons(&loaded.rejects, 5)?
+            );
         }
     }
     Ok(())
@@ -92,17 +122,30 @@ fn log_ingest(ingested: &Ingested) {
     for c in &ingested.counts {
         info(format!(
             "{} {}: {} read, {} accepted, {} rejected, {} duplicate",
-            c.kind.name(), c.path, c.rows_read, c.rows_accepted, c.rows_rejected, c.duplicates_dropped
+            c.kind.name(),
+            c.path,
+            c.rows_read,
+            c.rows_accepted,
+            c.rows_rejected,
+            c.duplicates_dropped
         ));
     }
     for (label, n) in &ingested.unmatched_labels {
-        warn(format!("scam_type label {label:?} matches no alias: counted as other ({n} reports)"));
+        warn(format!(
+            "scam_type label {label:?} matches no alias: counted as other ({n} reports)"
+        ));
     }
-    info(format!("{} scam addresses attributed", ingested.addresses.height()));
+    info(format!(
+        "{} scam addresses attributed",
+        ingested.addresses.height()
+    ));
 }
 
 fn log_tables(tables: &[(&str, polars::prelude::DataFrame)]) {
-    let sizes: Vec<String> = tables.iter().map(|(n, df)| format!("{n} {}", df.height())).collect();
+    let sizes: Vec<String> = tables
+        .iter()
+        .map(|(n, df)| format!("{n} {}", df.height()))
+        .collect();
     info(format!("rows per table: {}", sizes.join(", ")));
 }
 

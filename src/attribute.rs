@@ -31,7 +31,9 @@ pub fn classify_reports(lf: LazyFrame, taxonomy: Arc<Taxonomy>, level: RegionLev
     lf.with_columns([
         canonical.alias("scam_type"),
         region.alias("region"),
-        col("reported_at").floor_div(lit(86_400i64)).alias("reported_day"),
+        col("reported_at")
+            .floor_div(lit(86_400i64))
+            .alias("reported_day"),
     ])
 }
 
@@ -56,17 +58,30 @@ pub fn attribute_addresses(reports: LazyFrame, taxonomy: &Taxonomy) -> LazyFrame
         len().cast(DataType::Int64).alias("reports"),
         col("reported_day").min().alias("first_day"),
     ]);
-    base.join(majority_type(reports.clone(), taxonomy), key.clone(), key.clone(), JoinArgs::new(JoinType::Left))
-        .join(majority_region(reports), key.clone(), key, JoinArgs::new(JoinType::Left))
-        .select([
-            col("chain"),
-            col("address"),
-            col("scam_type"),
-            col("region").fill_null(lit(UNKNOWN)),
-            col("reports"),
-            col("first_day").cast(DataType::Int32).cast(DataType::Date).alias("first_reported_at"),
-        ])
-        .sort(["chain", "address"], SortMultipleOptions::default())
+    base.join(
+        majority_type(reports.clone(), taxonomy),
+        key.clone(),
+        key.clone(),
+        JoinArgs::new(JoinType::Left),
+    )
+    .join(
+        majority_region(reports),
+        key.clone(),
+        key,
+        JoinArgs::new(JoinType::Left),
+    )
+    .select([
+        col("chain"),
+        col("address"),
+        col("scam_type"),
+        col("region").fill_null(lit(UNKNOWN)),
+        col("reports"),
+        col("first_day")
+            .cast(DataType::Int32)
+            .cast(DataType::Date)
+            .alias("first_reported_at"),
+    ])
+    .sort(["chain", "address"], SortMultipleOptions::default())
 }
 
 /// METHODOLOGY §4: the type named by most reports; ties → earliest in priority.
@@ -78,7 +93,12 @@ fn majority_type(reports: LazyFrame, taxonomy: &Taxonomy) -> LazyFrame {
     )
     .expect("two equal-length columns make a frame");
     votes(reports, "scam_type")
-        .join(priority.lazy(), [col("scam_type")], [col("scam_type")], JoinArgs::new(JoinType::Left))
+        .join(
+            priority.lazy(),
+            [col("scam_type")],
+            [col("scam_type")],
+            JoinArgs::new(JoinType::Left),
+        )
         .group_by([col("chain"), col("address")])
         .agg([col("scam_type")
             .sort_by([col("votes"), col("priority")], descending(&[true, false]))
@@ -126,11 +146,35 @@ mod tests {
         let t = Taxonomy::default();
         let classified = classify_reports(reports(), Arc::new(t.clone()), RegionLevel::Subregion);
         let out = attribute_addresses(classified, &t).collect().unwrap();
-        let types: Vec<_> = out.column("scam_type").unwrap().str().unwrap().iter().flatten().collect();
+        let types: Vec<_> = out
+            .column("scam_type")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(types, ["pig_butchering", "investment", "extortion"]);
-        let regions: Vec<_> = out.column("region").unwrap().str().unwrap().iter().flatten().collect();
-        assert_eq!(regions, ["Northern America", "Northern America", "Northern Europe"]);
-        let n: Vec<_> = out.column("reports").unwrap().i64().unwrap().iter().flatten().collect();
+        let regions: Vec<_> = out
+            .column("region")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(
+            regions,
+            ["Northern America", "Northern America", "Northern Europe"]
+        );
+        let n: Vec<_> = out
+            .column("reports")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(n, [2, 2, 2]);
     }
 
@@ -139,7 +183,9 @@ mod tests {
         let t = Taxonomy::default();
         let classified = classify_reports(reports(), Arc::new(t.clone()), RegionLevel::Subregion);
         // 2023-04-30: only the first two reports of 0xa are known
-        let out = attribute_addresses(reports_as_of(classified, Some(19_477)), &t).collect().unwrap();
+        let out = attribute_addresses(reports_as_of(classified, Some(19_477)), &t)
+            .collect()
+            .unwrap();
         assert_eq!(out.height(), 1);
     }
 }

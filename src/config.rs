@@ -93,13 +93,18 @@ impl RunConfig {
 
 impl CheckConfig {
     pub fn from_args(args: &InputArgs) -> Self {
-        CheckConfig { max_reject_rate: args.max_reject_rate, allow_empty: args.allow_empty }
+        CheckConfig {
+            max_reject_rate: args.max_reject_rate,
+            allow_empty: args.allow_empty,
+        }
     }
 
     pub fn validate(&self) -> Result<()> {
         let rate = self.max_reject_rate;
         if !(0.0..=1.0).contains(&rate) {
-            return Err(usage(format!("--max-reject-rate must be between 0 and 1, got {rate}")));
+            return Err(usage(format!(
+                "--max-reject-rate must be between 0 and 1, got {rate}"
+            )));
         }
         Ok(())
     }
@@ -140,10 +145,12 @@ impl InputSpec {
             )));
         }
         if self.transfers.is_empty() {
-            self.transfers.push(dir.join("transfers").display().to_string());
+            self.transfers
+                .push(dir.join("transfers").display().to_string());
         }
         if self.reports.is_empty() {
-            self.reports.push(pick_layout_file(dir, "reports").context("--data")?);
+            self.reports
+                .push(pick_layout_file(dir, "reports").context("--data")?);
         }
         if self.prices.is_empty() {
             if let Ok(path) = pick_layout_file(dir, "prices") {

@@ -33,8 +33,11 @@ pub fn classify_flows(transfers: LazyFrame, scam_keys: LazyFrame) -> LazyFrame {
 
 /// Add `period`, `period_start` and `prev_start` from the UTC `day`.
 pub fn with_periods(lf: LazyFrame, period: Period) -> LazyFrame {
-    lf.with_columns([label_expr(col("day"), period).alias("period"), start_expr(col("day"), period).alias("period_start")])
-        .with_column(previous_year_start_expr(col("period_start")).alias("prev_start"))
+    lf.with_columns([
+        label_expr(col("day"), period).alias("period"),
+        start_expr(col("day"), period).alias("period_start"),
+    ])
+    .with_column(previous_year_start_expr(col("period_start")).alias("prev_start"))
 }
 
 /// Column expressions for names.
@@ -44,7 +47,10 @@ fn exprs(names: &[&str]) -> Vec<Expr> {
 
 /// Whole cents of a micro-dollar sum, as dollars (half up; sums are ≥ 0).
 fn micros_to_dollars(micros: Expr) -> Expr {
-    (micros + lit(5_000i64)).floor_div(lit(10_000i64)).cast(DataType::Float64) / lit(100.0)
+    (micros + lit(5_000i64))
+        .floor_div(lit(10_000i64))
+        .cast(DataType::Float64)
+        / lit(100.0)
 }
 
 /// The §7 metrics of revenue transfers grouped by `keys` (after `period`, `period_start`).
@@ -56,13 +62,22 @@ pub fn rollup(revenue: LazyFrame, keys: &[&str]) -> LazyFrame {
         .agg([
             micros_to_dollars(col("usd_micro").sum()).alias("revenue_usd"),
             len().cast(DataType::Int64).alias("deposits"),
-            col("usd_micro").null_count().cast(DataType::Int64).alias("unpriced_deposits"),
-            col("sender").n_unique().cast(DataType::Int64).alias("senders"),
+            col("usd_micro")
+                .null_count()
+                .cast(DataType::Int64)
+                .alias("unpriced_deposits"),
+            col("sender")
+                .n_unique()
+                .cast(DataType::Int64)
+                .alias("senders"),
             (col("usd_micro").median() / lit(MICROS)).alias("median_deposit_usd"),
         ])
         .with_column(
             when((col("deposits") - col("unpriced_deposits")).gt(lit(0i64)))
-                .then(col("revenue_usd") / (col("deposits") - col("unpriced_deposits")).cast(DataType::Float64))
+                .then(
+                    col("revenue_usd")
+                        / (col("deposits") - col("unpriced_deposits")).cast(DataType::Float64),
+                )
                 .otherwise(lit(NULL).cast(DataType::Float64))
                 .alias("avg_deposit_usd"),
         )
@@ -70,9 +85,9 @@ pub fn rollup(revenue: LazyFrame, keys: &[&str]) -> LazyFrame {
 
 /// Revenue rows with a `sender` key `(chain, from_address)`.
 pub fn revenue_transfers(flows: LazyFrame) -> LazyFrame {
-    flows
-        .filter(col("flow").eq(lit("revenue")))
-        .with_column(concat_str([col("chain"), col("from_address")], "\u{1f}", false).alias("sender"))
+    flows.filter(col("flow").eq(lit("revenue"))).with_column(
+        concat_str([col("chain"), col("from_address")], "\u{1f}", false).alias("sender"),
+    )
 }
 
 /// Add `revenue_yoy`, `deposits_yoy`, `avg_deposit_yoy` against the same keys
@@ -82,17 +97,28 @@ pub fn with_yoy(table: LazyFrame, keys: &[&str]) -> LazyFrame {
     prev_cols.extend([
         col("period_start").alias("prev_start"),
         col("revenue_usd").alias("prev_revenue"),
-        col("deposits").cast(DataType::Float64).alias("prev_deposits"),
+        col("deposits")
+            .cast(DataType::Float64)
+            .alias("prev_deposits"),
         col("avg_deposit_usd").alias("prev_avg"),
     ]);
     let previous = table.clone().select(prev_cols);
     let mut join_keys: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
     join_keys.push(col("prev_start"));
     table
-        .join(previous, join_keys.clone(), join_keys, JoinArgs::new(JoinType::Left))
+        .join(
+            previous,
+            join_keys.clone(),
+            join_keys,
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([
             growth(col("revenue_usd"), col("prev_revenue")).alias("revenue_yoy"),
-            growth(col("deposits").cast(DataType::Float64), col("prev_deposits")).alias("deposits_yoy"),
+            growth(
+                col("deposits").cast(DataType::Float64),
+                col("prev_deposits"),
+            )
+            .alias("deposits_yoy"),
             growth(col("avg_deposit_usd"), col("prev_avg")).alias("avg_deposit_yoy"),
         ])
         .select(table_columns(keys))
@@ -116,8 +142,15 @@ fn sort_keys(keys: &[&str]) -> Vec<Expr> {
 fn table_columns(keys: &[&str]) -> Vec<Expr> {
     let mut cols = sort_keys(keys);
     for name in [
-        "revenue_usd", "deposits", "unpriced_deposits", "senders", "avg_deposit_usd",
-        "median_deposit_usd", "revenue_yoy", "deposits_yoy", "avg_deposit_yoy",
+        "revenue_usd",
+        "deposits",
+        "unpriced_deposits",
+        "senders",
+        "avg_deposit_usd",
+        "median_deposit_usd",
+        "revenue_yoy",
+        "deposits_yoy",
+        "avg_deposit_yoy",
     ] {
         cols.push(col(name));
     }
@@ -128,7 +161,12 @@ fn table_columns(keys: &[&str]) -> Vec<Expr> {
 pub fn with_revenue_share(by_type: LazyFrame, total: LazyFrame) -> LazyFrame {
     let totals = total.select([col("period"), col("revenue_usd").alias("period_revenue")]);
     by_type
-        .join(totals, [col("period")], [col("period")], JoinArgs::new(JoinType::Left))
+        .join(
+            totals,
+            [col("period")],
+            [col("period")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_column(share_of_period().alias("revenue_share"))
         .drop(cols(["period_revenue"]))
         .sort_by_exprs(sort_keys(&["scam_type"]), SortMultipleOptions::default())
@@ -150,7 +188,12 @@ pub fn with_internal_flows(total: LazyFrame, flows: LazyFrame) -> LazyFrame {
             micros_to_dollars(col("usd_micro").sum()).alias("internal_usd"),
         ]);
     total
-        .join(internal, [col("period")], [col("period")], JoinArgs::new(JoinType::Left))
+        .join(
+            internal,
+            [col("period")],
+            [col("period")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([
             col("internal_transfers").fill_null(lit(0i64)),
             col("internal_usd").fill_null(lit(0.0)),
@@ -162,21 +205,37 @@ pub fn with_internal_flows(total: LazyFrame, flows: LazyFrame) -> LazyFrame {
 /// and region; a report's loss counts once per report_id.
 pub fn reported_losses(reports: LazyFrame, period: Period) -> LazyFrame {
     let keys = ["period", "period_start", "scam_type", "region"];
-    let rows = with_periods(reports.with_column(col("reported_day").alias("day")), period)
-        .with_column(concat_str([col("chain"), col("address")], "\u{1f}", false).alias("addr_key"));
+    let rows = with_periods(
+        reports.with_column(col("reported_day").alias("day")),
+        period,
+    )
+    .with_column(concat_str([col("chain"), col("address")], "\u{1f}", false).alias("addr_key"));
     let counts = rows.clone().group_by(exprs(&keys)).agg([
-        col("report_id").n_unique().cast(DataType::Int64).alias("reports"),
-        col("addr_key").n_unique().cast(DataType::Int64).alias("addresses"),
+        col("report_id")
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("reports"),
+        col("addr_key")
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("addresses"),
     ]);
     let per_report = rows
         .group_by(exprs(&[&keys[..], &["report_id"]].concat()))
-        .agg([col("loss_usd").max().map(to_micros, |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)))]);
+        .agg([col("loss_usd").max().map(to_micros, |_, f| {
+            Ok(Field::new(f.name().clone(), DataType::Int64))
+        })]);
     let losses = per_report.group_by(exprs(&keys)).agg([
         micros_to_dollars(col("loss_usd").sum()).alias("loss_usd"),
         (col("loss_usd").median() / lit(MICROS)).alias("median_loss_usd"),
     ]);
     counts
-        .join(losses, exprs(&keys), exprs(&keys), JoinArgs::new(JoinType::Left))
+        .join(
+            losses,
+            exprs(&keys),
+            exprs(&keys),
+            JoinArgs::new(JoinType::Left),
+        )
         .sort(keys, SortMultipleOptions::default())
 }
 
@@ -196,9 +255,21 @@ mod tests {
 
     #[test]
     fn flows_are_revenue_internal_or_self() {
-        let keys = df!("chain" => ["tron", "tron"], "address" => ["TScamA", "TScamB"]).unwrap().lazy();
-        let out = classify_flows(flows(), keys).sort(["from_address"], Default::default()).collect().unwrap();
-        let got: Vec<_> = out.column("flow").unwrap().str().unwrap().iter().flatten().collect();
+        let keys = df!("chain" => ["tron", "tron"], "address" => ["TScamA", "TScamB"])
+            .unwrap()
+            .lazy();
+        let out = classify_flows(flows(), keys)
+            .sort(["from_address"], Default::default())
+            .collect()
+            .unwrap();
+        let got: Vec<_> = out
+            .column("flow")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(got, ["internal", "self", "revenue"]);
     }
 
@@ -219,8 +290,19 @@ mod tests {
     #[test]
     fn rollup_counts_unpriced_and_yoy_compares_a_year_back() {
         let rows = revenue_transfers(with_periods(revenue_rows(), Period::Quarter));
-        let out = with_yoy(rollup(rows, &["scam_type"]), &["scam_type"]).collect().unwrap();
-        let f = |c: &str| out.column(c).unwrap().cast(&DataType::Float64).unwrap().f64().unwrap().iter().collect::<Vec<_>>();
+        let out = with_yoy(rollup(rows, &["scam_type"]), &["scam_type"])
+            .collect()
+            .unwrap();
+        let f = |c: &str| {
+            out.column(c)
+                .unwrap()
+                .cast(&DataType::Float64)
+                .unwrap()
+                .f64()
+                .unwrap()
+                .iter()
+                .collect::<Vec<_>>()
+        };
         assert_eq!(f("revenue_usd"), [Some(100.0), Some(300.0)]);
         assert_eq!(f("deposits"), [Some(1.0), Some(3.0)]);
         assert_eq!(f("unpriced_deposits"), [Some(0.0), Some(1.0)]);
@@ -235,8 +317,19 @@ mod tests {
     #[test]
     fn money_rounds_half_up_to_cents_from_micros() {
         let df = df!("m" => [1_235_000i64, 1_234_999]).unwrap();
-        let out = df.lazy().select([micros_to_dollars(col("m"))]).collect().unwrap();
-        let got: Vec<_> = out.column("m").unwrap().f64().unwrap().iter().flatten().collect();
+        let out = df
+            .lazy()
+            .select([micros_to_dollars(col("m"))])
+            .collect()
+            .unwrap();
+        let got: Vec<_> = out
+            .column("m")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(got, [1.24, 1.23]);
     }
 }

@@ -60,7 +60,11 @@ pub fn previous_year_start(start_day: i64) -> Option<i32> {
 pub fn label_expr(days: Expr, period: Period) -> Expr {
     days.map(
         move |c| {
-            let out: StringChunked = c.i64()?.iter().map(|d| d.and_then(|d| label(d, period))).collect();
+            let out: StringChunked = c
+                .i64()?
+                .iter()
+                .map(|d| d.and_then(|d| label(d, period)))
+                .collect();
             Ok(out.with_name(c.name().clone()).into_column())
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
@@ -74,14 +78,20 @@ pub fn start_expr(days: Expr, period: Period) -> Expr {
 
 /// Expression: previous-year start (a Date) of a Date column of period starts.
 pub fn previous_year_start_expr(starts: Expr) -> Expr {
-    map_days(starts.cast(DataType::Int32).cast(DataType::Int64), previous_year_start)
+    map_days(
+        starts.cast(DataType::Int32).cast(DataType::Int64),
+        previous_year_start,
+    )
 }
 
 fn map_days(days: Expr, f: impl Fn(i64) -> Option<i32> + Send + Sync + 'static) -> Expr {
     days.map(
         move |c| {
             let out: Int32Chunked = c.i64()?.iter().map(|d| d.and_then(&f)).collect();
-            out.with_name(c.name().clone()).into_date().into_column().cast(&DataType::Date)
+            out.with_name(c.name().clone())
+                .into_date()
+                .into_column()
+                .cast(&DataType::Date)
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::Date)),
     )
@@ -101,8 +111,17 @@ mod tests {
         assert_eq!(label(d, Period::Quarter).unwrap(), "2024Q3");
         assert_eq!(label(d, Period::Month).unwrap(), "2024-08");
         assert_eq!(label(d, Period::Year).unwrap(), "2024");
-        assert_eq!(i64::from(start(d, Period::Quarter).unwrap()), day(2024, 7, 1));
-        assert_eq!(i64::from(start(day(2023, 4, 1), Period::Quarter).unwrap()), day(2023, 4, 1));
-        assert_eq!(i64::from(previous_year_start(day(2024, 4, 1)).unwrap()), day(2023, 4, 1));
+        assert_eq!(
+            i64::from(start(d, Period::Quarter).unwrap()),
+            day(2024, 7, 1)
+        );
+        assert_eq!(
+            i64::from(start(day(2023, 4, 1), Period::Quarter).unwrap()),
+            day(2023, 4, 1)
+        );
+        assert_eq!(
+            i64::from(previous_year_start(day(2024, 4, 1)).unwrap()),
+            day(2023, 4, 1)
+        );
     }
 }

@@ -39,7 +39,9 @@ pub fn daily_prices(usable: LazyFrame) -> LazyFrame {
     concat(shifted, UnionArgs::default())
         .expect("frames of one schema concatenate")
         .group_by([col("asset"), col("day")])
-        .agg([col("price_usd").sort_by([col("age")], SortMultipleOptions::default()).first()])
+        .agg([col("price_usd")
+            .sort_by([col("age")], SortMultipleOptions::default())
+            .first()])
 }
 
 /// Add `usd_micro`: `amount_usd` when given, else `amount × price` of the
@@ -51,7 +53,9 @@ pub fn value_transfers(transfers: LazyFrame, daily: LazyFrame) -> LazyFrame {
         .with_column(
             col("amount_usd")
                 .fill_null(col("amount") * col("price_usd"))
-                .map(to_micros, |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)))
+                .map(to_micros, |_, f| {
+                    Ok(Field::new(f.name().clone(), DataType::Int64))
+                })
                 .alias("usd_micro"),
         )
 }
@@ -61,7 +65,10 @@ pub fn to_micros(c: Column) -> PolarsResult<Column> {
     let out: Int64Chunked = c
         .f64()?
         .iter()
-        .map(|v| v.filter(|x| x.is_finite()).map(|x| (x * MICROS).round() as i64))
+        .map(|v| {
+            v.filter(|x| x.is_finite())
+                .map(|x| (x * MICROS).round() as i64)
+        })
         .collect();
     Ok(out.with_name(c.name().clone()).into_column())
 }
@@ -94,7 +101,13 @@ mod tests {
             .sort(["day"], Default::default())
             .collect()
             .unwrap();
-        let usd: Vec<_> = out.column("usd_micro").unwrap().i64().unwrap().iter().collect();
+        let usd: Vec<_> = out
+            .column("usd_micro")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect();
         assert_eq!(usd, [Some(1_800_000_000), Some(900_000_000), None]);
     }
 }

@@ -18,11 +18,67 @@ pub const OTHER: &str = "other";
 
 /// Default canonical types in priority order, with their aliases.
 const DEFAULT_TYPES: &[(&str, &[&str])] = &[
-    ("pig_butchering", &["pig butchering", "pigbutchering", "sha zhu pan", "romance", "romance scam", "relationship investment"]),
-    ("investment", &["investment", "investment scam", "investment fraud", "hyis", "hyip", "high yield investment", "ponzi", "ponzi scheme", "pyramid scheme", "fake exchange", "fake returns", "fake project", "other investment scam", "rug pull"]),
-    ("impersonation", &["impersonation", "giveaway", "airdrop", "government impersonation", "tech support", "celebrity giveaway"]),
-    ("phishing", &["phishing", "fake phishing", "drainer", "wallet drainer", "address poisoning"]),
-    ("extortion", &["extortion", "sextortion", "blackmail", "other blackmail", "ransomware"]),
+    (
+        "pig_butchering",
+        &[
+            "pig butchering",
+            "pigbutchering",
+            "sha zhu pan",
+            "romance",
+            "romance scam",
+            "relationship investment",
+        ],
+    ),
+    (
+        "investment",
+        &[
+            "investment",
+            "investment scam",
+            "investment fraud",
+            "hyis",
+            "hyip",
+            "high yield investment",
+            "ponzi",
+            "ponzi scheme",
+            "pyramid scheme",
+            "fake exchange",
+            "fake returns",
+            "fake project",
+            "other investment scam",
+            "rug pull",
+        ],
+    ),
+    (
+        "impersonation",
+        &[
+            "impersonation",
+            "giveaway",
+            "airdrop",
+            "government impersonation",
+            "tech support",
+            "celebrity giveaway",
+        ],
+    ),
+    (
+        "phishing",
+        &[
+            "phishing",
+            "fake phishing",
+            "drainer",
+            "wallet drainer",
+            "address poisoning",
+        ],
+    ),
+    (
+        "extortion",
+        &[
+            "extortion",
+            "sextortion",
+            "blackmail",
+            "other blackmail",
+            "ransomware",
+        ],
+    ),
     ("employment", &["employment", "job scam", "task scam"]),
 ];
 
@@ -52,7 +108,10 @@ struct TaxonomyFile {
 
 impl Default for Taxonomy {
     fn default() -> Self {
-        let mut taxonomy = Taxonomy { types: Vec::new(), aliases: BTreeMap::new() };
+        let mut taxonomy = Taxonomy {
+            types: Vec::new(),
+            aliases: BTreeMap::new(),
+        };
         for (name, aliases) in DEFAULT_TYPES {
             taxonomy.add_type(name);
             taxonomy.add_aliases(name, aliases.iter().copied());
@@ -65,12 +124,16 @@ impl Default for Taxonomy {
 impl Taxonomy {
     /// The defaults, extended by the TOML file when one is given.
     pub fn load(path: Option<&Path>) -> Result<Taxonomy> {
-        let Some(path) = path else { return Ok(Taxonomy::default()) };
+        let Some(path) = path else {
+            return Ok(Taxonomy::default());
+        };
         let text = std::fs::read_to_string(path)
             .map_err(|e| bad_input(format!("--taxonomy {}: {e}", path.display())))?;
         let file: TaxonomyFile = toml::from_str(&text)
             .map_err(|e| bad_input(format!("--taxonomy {}: {e}", path.display())))?;
-        Taxonomy::default().extended(file).with_context(|| format!("--taxonomy {}", path.display()))
+        Taxonomy::default()
+            .extended(file)
+            .with_context(|| format!("--taxonomy {}", path.display()))
     }
 
     /// Parse a taxonomy from TOML text (for tests and embedding).
@@ -143,7 +206,9 @@ impl Taxonomy {
     pub fn classify(&self, raw: &str) -> (&str, bool) {
         let norm = normalize_label(raw);
         let hit = self.aliases.get(&norm).or_else(|| {
-            let stripped = norm.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end();
+            let stripped = norm
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .trim_end();
             self.aliases.get(stripped)
         });
         match hit {

@@ -31,11 +31,21 @@ impl Prices {
     pub fn generate(rng: &mut Rng) -> Prices {
         let mut truth = HashMap::new();
         let mut rows = Vec::new();
-        for (asset, start, vol) in [("BTC", 57_000.0, 0.03), ("ETH", 4_600.0, 0.04), ("TRX", 0.08, 0.03), ("USDT", 1.0, 0.0), ("USDC", 1.0, 0.0)] {
+        for (asset, start, vol) in [
+            ("BTC", 57_000.0, 0.03),
+            ("ETH", 4_600.0, 0.04),
+            ("TRX", 0.08, 0.03),
+            ("USDT", 1.0, 0.0),
+            ("USDC", 1.0, 0.0),
+        ] {
             let mut price: f64 = start;
             for day in FIRST_DAY..=LAST_DAY {
                 price *= (vol * rng.normal()).exp();
-                let p = if vol == 0.0 { 1.0 + 0.001 * rng.normal() } else { price };
+                let p = if vol == 0.0 {
+                    1.0 + 0.001 * rng.normal()
+                } else {
+                    price
+                };
                 let p = (p * 1e6).round() / 1e6;
                 truth.insert((asset, day), p);
                 if let Some(row) = messy_row(rng, asset, day, p) {

@@ -29,7 +29,11 @@ pub fn reports(rng: &mut Rng, addresses: &[ScamAddress], first_year: &[i32]) -> 
             // about one report in ten names a second address of the same type
             if k == 0 && rng.chance(0.1) {
                 if let Some(b) = addresses.get(i + 1).filter(|b| b.type_idx == a.type_idx) {
-                    rows.push(ReportRow { chain: b.chain.to_string(), address: b.address.clone(), ..clone_row(&row) });
+                    rows.push(ReportRow {
+                        chain: b.chain.to_string(),
+                        address: b.address.clone(),
+                        ..clone_row(&row)
+                    });
                 }
             }
             rows.push(row);
@@ -50,15 +54,29 @@ fn clone_row(r: &ReportRow) -> ReportRow {
     }
 }
 
-fn report_row(rng: &mut Rng, a: &ScamAddress, year: i32, report_id: String, conflicting: bool) -> ReportRow {
+fn report_row(
+    rng: &mut Rng,
+    a: &ScamAddress,
+    year: i32,
+    report_id: String,
+    conflicting: bool,
+) -> ReportRow {
     ReportRow {
         report_id,
         reported_at: reported_at(rng, year),
-        chain: if rng.chance(0.05) { a.chain.to_uppercase() } else { a.chain.to_string() },
+        chain: if rng.chance(0.05) {
+            a.chain.to_uppercase()
+        } else {
+            a.chain.to_string()
+        },
         address: messy_address(rng, &a.address),
         scam_type: label(rng, a.type_idx, conflicting),
         country: country(rng, a.country),
-        loss_usd: if rng.chance(0.6) { format!("{:.2}", 2_000.0 * rng.lognormal_unit_mean(1.0)) } else { String::new() },
+        loss_usd: if rng.chance(0.6) {
+            format!("{:.2}", 2_000.0 * rng.lognormal_unit_mean(1.0))
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -70,7 +88,12 @@ fn reported_at(rng: &mut Rng, year: i32) -> String {
     let start = chrono::NaiveDate::from_ymd_opt(year, 1, 21).unwrap_or_default();
     let day = start + chrono::Duration::days(rng.below(540) as i64);
     if rng.chance(0.2) {
-        format!("{}T{:02}:{:02}:00+08:00", day.format("%Y-%m-%d"), rng.below(24), rng.below(60))
+        format!(
+            "{}T{:02}:{:02}:00+08:00",
+            day.format("%Y-%m-%d"),
+            rng.below(24),
+            rng.below(60)
+        )
     } else {
         day.format("%Y-%m-%d").to_string()
     }
@@ -90,13 +113,21 @@ fn label(rng: &mut Rng, type_idx: usize, conflicting: bool) -> String {
     if rng.chance(0.01) {
         return "crypto scam (unverified)".to_string(); // matches no alias → other
     }
-    let t = if conflicting { (type_idx + 1 + rng.below(TYPES.len() as u64 - 1) as usize) % TYPES.len() } else { type_idx };
+    let t = if conflicting {
+        (type_idx + 1 + rng.below(TYPES.len() as u64 - 1) as usize) % TYPES.len()
+    } else {
+        type_idx
+    };
     let variants = TYPES[t].1;
     variants[rng.below(variants.len() as u64) as usize].to_string()
 }
 
 fn country(rng: &mut Rng, home: &str) -> String {
-    let code = if rng.chance(0.75) { home } else { COUNTRIES[rng.weighted(&COUNTRIES.iter().map(|c| c.1).collect::<Vec<_>>())].0 };
+    let code = if rng.chance(0.75) {
+        home
+    } else {
+        COUNTRIES[rng.weighted(&COUNTRIES.iter().map(|c| c.1).collect::<Vec<_>>())].0
+    };
     let x = rng.unit();
     if x < 0.08 {
         String::new()

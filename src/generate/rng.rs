@@ -67,7 +67,9 @@ impl Rng {
 
     /// `n` characters from an alphabet.
     pub fn chars(&mut self, alphabet: &[u8], n: usize) -> String {
-        (0..n).map(|_| alphabet[self.below(alphabet.len() as u64) as usize] as char).collect()
+        (0..n)
+            .map(|_| alphabet[self.below(alphabet.len() as u64) as usize] as char)
+            .collect()
     }
 }
 
@@ -79,6 +81,9 @@ mod tests {
     fn same_seed_same_stream() {
         let (mut a, mut b) = (Rng::new(7), Rng::new(7));
         assert_eq!((a.next_u64(), a.next_u64()), (b.next_u64(), b.next_u64()));
-        assert_ne!(Rng::new(7).fork(1).next_u64(), Rng::new(7).fork(2).next_u64());
+        assert_ne!(
+            Rng::new(7).fork(1).next_u64(),
+            Rng::new(7).fork(2).next_u64()
+        );
     }
 }

@@ -51,9 +51,26 @@ pub struct RowSource<'a> {
 const YEAR_SECONDS: i64 = 365 * 86_400;
 
 impl<'a> RowSource<'a> {
-    pub fn new(rng: Rng, addresses: &'a [ScamAddress], groups: &'a [Group], prices: &'a Prices, rows: u64) -> Self {
+    pub fn new(
+        rng: Rng,
+        addresses: &'a [ScamAddress],
+        groups: &'a [Group],
+        prices: &'a Prices,
+        rows: u64,
+    ) -> Self {
         let scam_left = groups.iter().map(|g| g.deposits).sum();
-        RowSource { rng, addresses, groups, prices, next_group: 0, pending: VecDeque::new(), senders: Vec::new(), scam_left, rows_left: rows.max(scam_left), duplicates: Vec::new() }
+        RowSource {
+            rng,
+            addresses,
+            groups,
+            prices,
+            next_group: 0,
+            pending: VecDeque::new(),
+            senders: Vec::new(),
+            scam_left,
+            rows_left: rows.max(scam_left),
+            duplicates: Vec::new(),
+        }
     }
 
     /// The next row, or `None` when all rows are out.
@@ -79,7 +96,13 @@ impl<'a> RowSource<'a> {
         }
         let d = self.pending.pop_front()?;
         let a = &self.addresses[d.address];
-        let t = self.transfer(a.chain, self.senders[d.sender].clone(), a.address.clone(), d.usd, d.time);
+        let t = self.transfer(
+            a.chain,
+            self.senders[d.sender].clone(),
+            a.address.clone(),
+            d.usd,
+            d.time,
+        );
         let t = self.mess_up_case(t);
         if self.rng.chance(0.005) {
             self.duplicates.push(t.clone());
@@ -90,17 +113,33 @@ impl<'a> RowSource<'a> {
     /// Draw a group's deposits and rescale them to its exact revenue.
     fn load_group(&mut self, g: &Group) {
         let mut rng = self.rng.fork(g.year as u64 * 100 + g.type_idx as u64);
-        let start = chrono::NaiveDate::from_ymd_opt(g.year, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc().timestamp()).unwrap_or(0);
+        let start = chrono::NaiveDate::from_ymd_opt(g.year, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc().timestamp())
+            .unwrap_or(0);
         let addresses = self.addresses;
         let chain_of = |i: usize| addresses[g.addresses[i]].chain;
         let draws: Vec<(f64, i64, usize)> = (0..g.deposits)
-            .map(|_| (rng.lognormal_unit_mean(0.9), start + rng.below(YEAR_SECONDS as u64) as i64, rng.below(g.addresses.len() as u64) as usize))
+            .map(|_| {
+                (
+                    rng.lognormal_unit_mean(0.9),
+                    start + rng.below(YEAR_SECONDS as u64) as i64,
+                    rng.below(g.addresses.len() as u64) as usize,
+                )
+            })
             .collect();
         let scale = g.revenue_usd / draws.iter().map(|d| d.0).sum::<f64>();
-        self.senders = (0..g.senders).map(|i| address(&mut rng, chain_of(i as usize % g.addresses.len()))).collect();
+        self.senders = (0..g.senders)
+            .map(|i| address(&mut rng, chain_of(i as usize % g.addresses.len())))
+            .collect();
         self.pending = draws
             .into_iter()
-            .map(|(w, time, a)| Deposit { usd: w * scale, time, sender: self.sender_on_chain(&mut rng, chain_of(a)), address: g.addresses[a] })
+            .map(|(w, time, a)| Deposit {
+                usd: w * scale,
+                time,
+                sender: self.sender_on_chain(&mut rng, chain_of(a)),
+                address: g.addresses[a],
+            })
             .collect();
     }
 
@@ -108,15 +147,31 @@ impl<'a> RowSource<'a> {
     fn sender_on_chain(&self, rng: &mut Rng, chain: &str) -> usize {
         let n = self.senders.len();
         let start = rng.below(n as u64) as usize;
-        (0..n).map(|k| (start + k) % n).find(|&i| self.sender_chain(i) == chain).unwrap_or(start)
+        (0..n)
+            .map(|k| (start + k) % n)
+            .find(|&i| self.sender_chain(i) == chain)
+            .unwrap_or(start)
     }
 
     fn sender_chain(&self, i: usize) -> &'static str {
         let s = &self.senders[i];
-        if s.starts_with("0x") { "ethereum" } else if s.starts_with("bc1") { "bitcoin" } else { "tron" }
+        if s.starts_with("0x") {
+            "ethereum"
+        } else if s.starts_with("bc1") {
+            "bitcoin"
+        } else {
+            "tron"
+        }
     }
 
-    fn transfer(&mut self, chain: &'static str, from: String, to: String, usd: f64, time: i64) -> Transfer {
+    fn transfer(
+        &mut self,
+        chain: &'static str,
+        from: String,
+        to: String,
+        usd: f64,
+        time: i64,
+    ) -> Transfer {
         let asset = asset_for(&mut self.rng, chain);
         let price = self.prices.on(asset, time.div_euclid(86_400));
         let stable = asset == "USDT" || asset == "USDC";
@@ -124,7 +179,11 @@ impl<'a> RowSource<'a> {
         Transfer {
             chain,
             tx_hash: tx_hash(&mut self.rng, chain),
-            transfer_index: if chain == "tron" { 0 } else { self.rng.below(if chain == "bitcoin" { 3 } else { 200 }) as i64 },
+            transfer_index: if chain == "tron" {
+                0
+            } else {
+                self.rng.below(if chain == "bitcoin" { 3 } else { 200 }) as i64
+            },
             block_time: time,
             from_address: from,
             to_address: to,
@@ -145,15 +204,18 @@ impl<'a> RowSource<'a> {
     /// Ordinary traffic, with the occasional internal flow, self-transfer,
     /// cash-out or bad row.
     fn background(&mut self) -> Transfer {
-        let chain = CHAINS[self.rng.weighted(&CHAINS.iter().map(|c| c.weight).collect::<Vec<_>>())].name;
+        let chain = CHAINS[self
+            .rng
+            .weighted(&CHAINS.iter().map(|c| c.weight).collect::<Vec<_>>())]
+        .name;
         let start = 1_640_995_200; // 2022-01-01
         let time = start + self.rng.below(3 * YEAR_SECONDS as u64) as i64;
         let usd = 500.0 * self.rng.lognormal_unit_mean(1.2);
         let x = self.rng.unit();
         let scam = |s: &mut Self| s.scam_on(chain);
         let (from, to) = match (x, scam(self)) {
-            (x, Some(a)) if x < 0.004 => (a.clone(), scam(self).unwrap_or(a)),  // internal (or self)
-            (x, Some(a)) if x < 0.005 => (a.clone(), a),                      // self-transfer
+            (x, Some(a)) if x < 0.004 => (a.clone(), scam(self).unwrap_or(a)), // internal (or self)
+            (x, Some(a)) if x < 0.005 => (a.clone(), a),                       // self-transfer
             (x, Some(a)) if x < 0.015 => (a, address(&mut self.rng, chain)),   // cash-out
             _ => (address(&mut self.rng, chain), address(&mut self.rng, chain)),
         };
@@ -169,6 +231,9 @@ impl<'a> RowSource<'a> {
 
     fn scam_on(&mut self, chain: &str) -> Option<String> {
         let n = self.addresses.len() as u64;
-        (0..8).map(|_| &self.addresses[self.rng.below(n) as usize]).find(|a| a.chain == chain).map(|a| a.address.clone())
+        (0..8)
+            .map(|_| &self.addresses[self.rng.below(n) as usize])
+            .find(|a| a.chain == chain)
+            .map(|a| a.address.clone())
     }
 }

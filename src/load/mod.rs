@@ -22,10 +22,21 @@ use crate::validate::{InputKind, with_reject_columns};
 pub const FILE: &str = "_file";
 
 /// Columns kept from a rejected row.
-pub const REJECT_COLUMNS: [&str; 5] = [FILE, scan::ROW, "reject_reason", "reject_column", "reject_value"];
+pub const REJECT_COLUMNS: [&str; 5] = [
+    FILE,
+    scan::ROW,
+    "reject_reason",
+    "reject_column",
+    "reject_value",
+];
 
 /// The validated lazy frame of one file: typed columns plus reject columns.
-pub fn validated_frame(kind: InputKind, file: &InputFile, index: usize, tmp: &Path) -> Result<LazyFrame> {
+pub fn validated_frame(
+    kind: InputKind,
+    file: &InputFile,
+    index: usize,
+    tmp: &Path,
+) -> Result<LazyFrame> {
     let readable = readable_path(file, tmp)?;
     let lf = scan::scan_typed(file, &readable, kind)?;
     let lf = lf.with_column(lit(index as u32).cast(DataType::UInt32).alias(FILE));
@@ -70,7 +81,8 @@ impl TransferSink {
     /// Count a batch and keep its rejects and scam-bound rows.
     fn absorb(&mut self, batch: DataFrame) -> PolarsResult<()> {
         self.rows_read += batch.height() as u64;
-        let keep = batch.column("reject_reason")?.is_not_null() | batch.column("scam_type")?.is_not_null();
+        let keep =
+            batch.column("reject_reason")?.is_not_null() | batch.column("scam_type")?.is_not_null();
         if keep.any() {
             self.kept.push(batch.filter(&keep)?);
         }

@@ -22,9 +22,13 @@ pub const ROW: &str = "_row";
 /// A typed lazy frame over one file (`readable` is the decompressed path).
 pub fn scan_typed(file: &InputFile, readable: &Path, kind: InputKind) -> Result<LazyFrame> {
     let mut lf = scan_raw(file, readable)?;
-    let schema = lf
-        .collect_schema()
-        .map_err(|e| bad_input(format!("{} file {}: cannot read: {e}", kind.name(), file.path.display())))?;
+    let schema = lf.collect_schema().map_err(|e| {
+        bad_input(format!(
+            "{} file {}: cannot read: {e}",
+            kind.name(),
+            file.path.display()
+        ))
+    })?;
     check_columns(file, kind, &schema)?;
     let mut exprs = vec![col(ROW).cast(DataType::Int64)];
     for c in kind.columns() {
@@ -35,10 +39,17 @@ pub fn scan_typed(file: &InputFile, readable: &Path, kind: InputKind) -> Result<
 
 fn scan_raw(file: &InputFile, readable: &Path) -> Result<LazyFrame> {
     let path = PlRefPath::try_from_path(readable)?;
-    let row_index = Some(RowIndex { name: ROW.into(), offset: 1 });
+    let row_index = Some(RowIndex {
+        name: ROW.into(),
+        offset: 1,
+    });
     let lf = match file.format {
         FileFormat::Parquet => {
-            let args = ScanArgsParquet { row_index, glob: false, ..Default::default() };
+            let args = ScanArgsParquet {
+                row_index,
+                glob: false,
+                ..Default::default()
+            };
             LazyFrame::scan_parquet(path, args)
         }
         _ => LazyCsvReader::new(path)
@@ -62,7 +73,11 @@ fn check_columns(file: &InputFile, kind: InputKind, schema: &Schema) -> Result<(
     if missing.is_empty() {
         return Ok(());
     }
-    let present: Vec<&str> = schema.iter_names().map(|n| n.as_str()).filter(|n| *n != ROW).collect();
+    let present: Vec<&str> = schema
+        .iter_names()
+        .map(|n| n.as_str())
+        .filter(|n| *n != ROW)
+        .collect();
     Err(bad_input(format!(
         "{} file {}: missing required column{} {} (columns present: {})",
         kind.name(),
@@ -77,7 +92,10 @@ fn check_columns(file: &InputFile, kind: InputKind, schema: &Schema) -> Result<(
 fn typed_column(c: &ColumnSpec, dtype: Option<&DataType>) -> [Expr; 2] {
     let Some(dtype) = dtype else {
         let null_typed = lit(NULL).cast(output_dtype(c.kind));
-        return [null_typed.alias(c.name), lit(NULL).cast(DataType::String).alias(raw_name(c.name))];
+        return [
+            null_typed.alias(c.name),
+            lit(NULL).cast(DataType::String).alias(raw_name(c.name)),
+        ];
     };
     let raw = trimmed_text(col(c.name).cast(DataType::String));
     let typed = match c.kind {
@@ -105,7 +123,9 @@ pub fn output_dtype(kind: ColumnKind) -> DataType {
 /// Trim whitespace; an empty string is a missing value.
 fn trimmed_text(e: Expr) -> Expr {
     let t = e.str().strip_chars(lit(NULL));
-    when(t.clone().eq(lit(""))).then(lit(NULL).cast(DataType::String)).otherwise(t)
+    when(t.clone().eq(lit("")))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(t)
 }
 
 /// METHODOLOGY §2: lowercase EVM (`0x`) and bech32 (`bc1`, `tb1`, `ltc1`)
@@ -134,7 +154,10 @@ fn number(name: &str, dtype: &DataType, raw: Expr, target: DataType) -> Expr {
 
 fn timestamp(name: &str, dtype: &DataType, raw: Expr, date_ok: bool) -> Expr {
     match dtype {
-        DataType::Datetime(_, _) => col(name).dt().timestamp(TimeUnit::Milliseconds).floor_div(lit(1000i64)),
+        DataType::Datetime(_, _) => col(name)
+            .dt()
+            .timestamp(TimeUnit::Milliseconds)
+            .floor_div(lit(1000i64)),
         DataType::Date => col(name).cast(DataType::Int32).cast(DataType::Int64) * lit(86_400i64),
         d if d.is_integer() => col(name).cast(DataType::Int64),
         _ => raw.map(
@@ -161,8 +184,19 @@ mod tests {
     #[test]
     fn addresses_lowercase_only_for_evm_and_bech32() {
         let df = df!("a" => ["0xAbC", "BC1QXY", "TScamABC", "1BoatSLRHt"]).unwrap();
-        let out = df.lazy().select([normalize_address(col("a"))]).collect().unwrap();
-        let got: Vec<_> = out.column("a").unwrap().str().unwrap().iter().flatten().collect();
+        let out = df
+            .lazy()
+            .select([normalize_address(col("a"))])
+            .collect()
+            .unwrap();
+        let got: Vec<_> = out
+            .column("a")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(got, ["0xabc", "bc1qxy", "TScamABC", "1BoatSLRHt"]);
     }
 

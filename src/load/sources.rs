@@ -73,7 +73,9 @@ fn expand_spec(kind: &str, spec: &str) -> Result<Vec<PathBuf>> {
     if spec.contains(['*', '?', '[']) {
         return expand_glob(kind, spec);
     }
-    Err(bad_input(format!("{kind} input {spec}: no such file or directory")))
+    Err(bad_input(format!(
+        "{kind} input {spec}: no such file or directory"
+    )))
 }
 
 fn list_dir(kind: &str, dir: &Path) -> Result<Vec<PathBuf>> {
@@ -81,7 +83,9 @@ fn list_dir(kind: &str, dir: &Path) -> Result<Vec<PathBuf>> {
         .map_err(|e| bad_input(format!("{kind} directory {}: {e}", dir.display())))?;
     let mut files = Vec::new();
     for entry in entries {
-        let path = entry.with_context(|| format!("listing {}", dir.display()))?.path();
+        let path = entry
+            .with_context(|| format!("listing {}", dir.display()))?
+            .path();
         if path.is_file() && FileFormat::of(&path).is_some() {
             files.push(path);
         }
@@ -96,8 +100,8 @@ fn list_dir(kind: &str, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn expand_glob(kind: &str, pattern: &str) -> Result<Vec<PathBuf>> {
-    let matches = glob::glob(pattern)
-        .map_err(|e| bad_input(format!("{kind} glob {pattern}: {e}")))?;
+    let matches =
+        glob::glob(pattern).map_err(|e| bad_input(format!("{kind} glob {pattern}: {e}")))?;
     let mut files = Vec::new();
     for m in matches {
         let path = m.map_err(|e| bad_input(format!("{kind} glob {pattern}: {e}")))?;
@@ -106,7 +110,9 @@ fn expand_glob(kind: &str, pattern: &str) -> Result<Vec<PathBuf>> {
         }
     }
     if files.is_empty() {
-        return Err(bad_input(format!("{kind} glob {pattern}: matches no input file")));
+        return Err(bad_input(format!(
+            "{kind} glob {pattern}: matches no input file"
+        )));
     }
     Ok(files)
 }
@@ -118,9 +124,14 @@ fn describe_file(kind: &str, path: PathBuf) -> Result<InputFile> {
             path.display()
         ))
     })?;
-    let (bytes, sha256) = hash_file(&path)
-        .map_err(|e| bad_input(format!("{kind} file {}: {e}", path.display())))?;
-    Ok(InputFile { path, format, bytes, sha256 })
+    let (bytes, sha256) =
+        hash_file(&path).map_err(|e| bad_input(format!("{kind} file {}: {e}", path.display())))?;
+    Ok(InputFile {
+        path,
+        format,
+        bytes,
+        sha256,
+    })
 }
 
 /// Size and lowercase hex SHA-256 of a file, streamed.
@@ -149,16 +160,13 @@ pub fn hex(bytes: &[u8]) -> String {
 pub fn readable_path(file: &InputFile, tmp: &Path) -> Result<PathBuf> {
     let reader: Box<dyn Read> = match file.format {
         FileFormat::Csv | FileFormat::Parquet => return Ok(file.path.clone()),
-        FileFormat::CsvGz => {
-            Box::new(flate2::read::MultiGzDecoder::new(File::open(&file.path)?))
-        }
+        FileFormat::CsvGz => Box::new(flate2::read::MultiGzDecoder::new(File::open(&file.path)?)),
         FileFormat::CsvZst => Box::new(zstd::stream::read::Decoder::new(File::open(&file.path)?)?),
     };
     let name = format!("{}.csv", file.sha256);
     let target = tmp.join(name);
-    decompress_to(reader, &target).map_err(|e| {
-        bad_input(format!("{}: cannot decompress: {e}", file.path.display()))
-    })?;
+    decompress_to(reader, &target)
+        .map_err(|e| bad_input(format!("{}: cannot decompress: {e}", file.path.display())))?;
     Ok(target)
 }
 
@@ -174,8 +182,14 @@ mod tests {
 
     #[test]
     fn formats_come_from_the_name() {
-        assert_eq!(FileFormat::of(Path::new("a/B.CSV.GZ")), Some(FileFormat::CsvGz));
-        assert_eq!(FileFormat::of(Path::new("x.parquet")), Some(FileFormat::Parquet));
+        assert_eq!(
+            FileFormat::of(Path::new("a/B.CSV.GZ")),
+            Some(FileFormat::CsvGz)
+        );
+        assert_eq!(
+            FileFormat::of(Path::new("x.parquet")),
+            Some(FileFormat::Parquet)
+        );
         assert_eq!(FileFormat::of(Path::new("x.json")), None);
     }
 

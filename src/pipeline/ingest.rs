@@ -72,7 +72,10 @@ pub fn load_transfers(files: Vec<InputFile>, scam_keys: &DataFrame, tmp: &Path) 
         let sink = Arc::new(Mutex::new(TransferSink::default()));
         let plan = validated_frame(kind, file, i, tmp)?
             .join(
-                scam_keys.clone().lazy().rename(["address"], ["to_address"], true),
+                scam_keys
+                    .clone()
+                    .lazy()
+                    .rename(["address"], ["to_address"], true),
                 [col("chain"), col("to_address")],
                 [col("chain"), col("to_address")],
                 JoinArgs::new(JoinType::Left),
@@ -80,8 +83,13 @@ pub fn load_transfers(files: Vec<InputFile>, scam_keys: &DataFrame, tmp: &Path) 
             .select(kept_columns(kind, &TRANSFER_EXTRA))
             .sink_batches(TransferSink::callback(&sink), false, None)
             .map_err(|e| read_error(kind, file, e))?;
-        plan.collect_with_engine(Engine::Streaming).map_err(|e| read_error(kind, file, e))?;
-        let mut done = std::mem::take(&mut *sink.lock().map_err(|_| anyhow::anyhow!("transfer sink poisoned"))?);
+        plan.collect_with_engine(Engine::Streaming)
+            .map_err(|e| read_error(kind, file, e))?;
+        let mut done = std::mem::take(
+            &mut *sink
+                .lock()
+                .map_err(|_| anyhow::anyhow!("transfer sink poisoned"))?,
+        );
         rows_read.push(done.rows_read);
         frames.append(&mut done.kept);
     }
@@ -96,16 +104,32 @@ fn read_error(kind: InputKind, file: &InputFile, e: PolarsError) -> anyhow::Erro
 fn concat_frames(frames: Vec<DataFrame>, schema: Schema, kind: InputKind) -> Result<DataFrame> {
     let mut all = DataFrame::empty_with_schema(&schema);
     for df in &frames {
-        anyhow::Context::with_context(all.vstack_mut(df), || format!("stacking {} rows", kind.name()))?;
+        anyhow::Context::with_context(all.vstack_mut(df), || {
+            format!("stacking {} rows", kind.name())
+        })?;
     }
-    Ok(all.sort([FILE, crate::load::scan::ROW], SortMultipleOptions::default())?)
+    Ok(all.sort(
+        [FILE, crate::load::scan::ROW],
+        SortMultipleOptions::default(),
+    )?)
 }
 
-fn split_rejects(kind: InputKind, files: Vec<InputFile>, all: DataFrame, rows_read: Vec<u64>) -> Result<Loaded> {
+fn split_rejects(
+    kind: InputKind,
+    files: Vec<InputFile>,
+    all: DataFrame,
+    rows_read: Vec<u64>,
+) -> Result<Loaded> {
     let rejected = all.column("reject_reason")?.is_not_null();
     let rejects = all.filter(&rejected)?.select(crate::load::REJECT_COLUMNS)?;
     let valid = all.filter(&!rejected)?;
-    Ok(Loaded { kind, files, valid, rejects, rows_read })
+    Ok(Loaded {
+        kind,
+        files,
+        valid,
+        rejects,
+        rows_read,
+    })
 }
 
 /// Rows of a frame per `_file` index (length `n_files`).

@@ -46,22 +46,51 @@ pub struct Tables {
 }
 
 /// Load and validate every input (bad files fail; bad rows are counted).
-pub fn ingest(spec: &InputSpec, taxonomy: &Arc<Taxonomy>, params: &AttributionParams) -> Result<Ingested> {
+pub fn ingest(
+    spec: &InputSpec,
+    taxonomy: &Arc<Taxonomy>,
+    params: &AttributionParams,
+) -> Result<Ingested> {
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
-    let reports = load_small(InputKind::Reports, resolve_inputs("reports", &spec.reports)?, tmp.path())?;
-    let prices = load_small(InputKind::Prices, resolve_inputs("prices", &spec.prices)?, tmp.path())?;
-    let classified = classify_reports(reports.valid.clone().lazy(), Arc::clone(taxonomy), params.region_level);
+    let reports = load_small(
+        InputKind::Reports,
+        resolve_inputs("reports", &spec.reports)?,
+        tmp.path(),
+    )?;
+    let prices = load_small(
+        InputKind::Prices,
+        resolve_inputs("prices", &spec.prices)?,
+        tmp.path(),
+    )?;
+    let classified = classify_reports(
+        reports.valid.clone().lazy(),
+        Arc::clone(taxonomy),
+        params.region_level,
+    );
     let classified = anyhow::Context::context(classified.collect(), "classifying reports")?;
     let unmatched_labels = unmatched_labels(&reports.valid, taxonomy)?;
     let reports_used = reports_as_of(classified.lazy(), params.labels_as_of_day).collect()?;
     let addresses = attribute_addresses(reports_used.clone().lazy(), taxonomy).collect()?;
-    let transfers = load_transfers(resolve_inputs("transfers", &spec.transfers)?, &addresses, tmp.path())?;
+    let transfers = load_transfers(
+        resolve_inputs("transfers", &spec.transfers)?,
+        &addresses,
+        tmp.path(),
+    )?;
     let (scam_transfers, duplicates) = dedupe_transfers(&transfers)?;
     let price_dups = price_duplicates(&prices)?;
     let mut counts = reports.counts(&[])?;
     counts.extend(prices.counts(&price_dups)?);
     counts.extend(transfers.counts(&duplicates)?);
-    Ok(Ingested { reports, prices, transfers, scam_transfers, addresses, reports_used, counts, unmatched_labels })
+    Ok(Ingested {
+        reports,
+        prices,
+        transfers,
+        scam_transfers,
+        addresses,
+        reports_used,
+        counts,
+        unmatched_labels,
+    })
 }
 
 /// The parameters that shape attribution (METHODOLOGY §4–5).
@@ -73,7 +102,10 @@ pub struct AttributionParams {
 
 impl AttributionParams {
     pub fn of(config: &RunConfig) -> Self {
-        AttributionParams { region_level: config.region_level, labels_as_of_day: config.labels_as_of.map(day_number) }
+        AttributionParams {
+            region_level: config.region_level,
+            labels_as_of_day: config.labels_as_of.map(day_number),
+        }
     }
 }
 
@@ -87,7 +119,10 @@ fn dedupe_transfers(transfers: &Loaded) -> Result<(DataFrame, Vec<u64>)> {
         .lazy()
         .with_column(col("transfer_index").fill_null(lit(0i64)))
         .sort([FILE, ROW], SortMultipleOptions::default())
-        .unique_stable(Some(cols(["chain", "tx_hash", "transfer_index"])), UniqueKeepStrategy::First)
+        .unique_stable(
+            Some(cols(["chain", "tx_hash", "transfer_index"])),
+            UniqueKeepStrategy::First,
+        )
         .collect()?;
     let after = rows_per_file(&kept, transfers.files.len())?;
     let dups = before.iter().zip(&after).map(|(b, a)| b - a).collect();
@@ -101,7 +136,11 @@ fn price_duplicates(prices: &Loaded) -> Result<Vec<u64>> {
         .valid
         .clone()
         .lazy()
-        .filter(col("price_usd").gt(lit(0.0)).and(col("price_usd").is_finite()))
+        .filter(
+            col("price_usd")
+                .gt(lit(0.0))
+                .and(col("price_usd").is_finite()),
+        )
         .collect()?;
     let kept = usable_prices(prices.valid.clone().lazy()).collect()?;
     let (all, kept) = (rows_per_file(&usable_all, n)?, rows_per_file(&kept, n)?);
@@ -122,7 +161,12 @@ fn unmatched_labels(reports: &DataFrame, taxonomy: &Taxonomy) -> Result<BTreeMap
 pub fn check_inputs(ingested: &Ingested, checks: &CheckConfig) -> Result<()> {
     let (read, _) = ingested.transfers.totals();
     if read == 0 && !checks.allow_empty {
-        let files: Vec<_> = ingested.transfers.files.iter().map(|f| f.path.display().to_string()).collect();
+        let files: Vec<_> = ingested
+            .transfers
+            .files
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect();
         return Err(bad_input(format!(
             "the transfers export is empty (0 rows in {}); pass --allow-empty to accept it",
             files.join(", ")
@@ -154,25 +198,42 @@ pub fn top_reasons(rejects: &DataFrame, n: usize) -> Result<String> {
     let reasons = rejects.column("reject_reason")?.str()?.clone();
     let columns = rejects.column("reject_column")?.str()?.clone();
     for (r, c) in reasons.iter().zip(columns.iter()) {
-        *counts.entry(format!("{} on {}", r.unwrap_or("?"), c.unwrap_or("?"))).or_insert(0) += 1;
+        *counts
+            .entry(format!("{} on {}", r.unwrap_or("?"), c.unwrap_or("?")))
+            .or_insert(0) += 1;
     }
     let mut sorted: Vec<_> = counts.into_iter().collect();
     sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let parts: Vec<String> = sorted.into_iter().take(n).map(|(k, v)| format!("{k} ({v})")).collect();
-    Ok(if parts.is_empty() { "none".into() } else { parts.join(", ") })
+    let parts: Vec<String> = sorted
+        .into_iter()
+        .take(n)
+        .map(|(k, v)| format!("{k} ({v})"))
+        .collect();
+    Ok(if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    })
 }
 
 /// Compute every §7 table from ingested inputs.
 pub fn measure(ingested: &Ingested, config: &RunConfig) -> Result<Tables> {
     let day_range = day_range(config);
     let transfers = in_day_range(
-        ingested.scam_transfers.clone().lazy().with_column(col("block_time").floor_div(lit(86_400i64)).alias("day")),
+        ingested
+            .scam_transfers
+            .clone()
+            .lazy()
+            .with_column(col("block_time").floor_div(lit(86_400i64)).alias("day")),
         "day",
         day_range,
     );
     let daily = daily_prices(usable_prices(ingested.prices.valid.clone().lazy()));
     let flows = with_periods(
-        value_transfers(classify_flows(transfers, ingested.addresses.clone().lazy()), daily),
+        value_transfers(
+            classify_flows(transfers, ingested.addresses.clone().lazy()),
+            daily,
+        ),
         config.period,
     );
     let flows = anyhow::Context::context(flows.collect(), "valuing scam-bound transfers")?;
@@ -181,7 +242,11 @@ pub fn measure(ingested: &Ingested, config: &RunConfig) -> Result<Tables> {
     let total = with_internal_flows(table(&[]), flows.lazy());
     let by_type = with_revenue_share(table(&["scam_type"]), total.clone());
     let losses = reported_losses(
-        in_day_range(ingested.reports_used.clone().lazy(), "reported_day", day_range),
+        in_day_range(
+            ingested.reports_used.clone().lazy(),
+            "reported_day",
+            day_range,
+        ),
         config.period,
     );
     let tables = vec![
@@ -204,7 +269,8 @@ fn day_range(config: &RunConfig) -> DayRange {
 
 /// Days since 1970-01-01 of a date.
 pub fn day_number(d: chrono::NaiveDate) -> i64 {
-    d.signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days()
+    d.signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default())
+        .num_days()
 }
 
 fn in_day_range(lf: LazyFrame, column: &str, (from, to): DayRange) -> LazyFrame {
@@ -222,11 +288,18 @@ fn in_day_range(lf: LazyFrame, column: &str, (from, to): DayRange) -> LazyFrame 
 fn rejects_table(ingested: &Ingested) -> Result<DataFrame> {
     let mut frames = Vec::new();
     for loaded in [&ingested.prices, &ingested.reports, &ingested.transfers] {
-        let paths: Vec<String> = loaded.files.iter().map(|f| f.path.display().to_string()).collect();
+        let paths: Vec<String> = loaded
+            .files
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect();
         let file = col(FILE).map(
             move |c| {
-                let out: StringChunked =
-                    c.u32()?.iter().map(|i| i.and_then(|i| paths.get(i as usize).cloned())).collect();
+                let out: StringChunked = c
+                    .u32()?
+                    .iter()
+                    .map(|i| i.and_then(|i| paths.get(i as usize).cloned()))
+                    .collect();
                 Ok(out.with_name(c.name().clone()).into_column())
             },
             |_, f| Ok(Field::new(f.name().clone(), DataType::String)),

@@ -36,13 +36,23 @@ impl StagedDir {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).with_context(|| format!("--out: creating {}", parent.display()))?;
+        fs::create_dir_all(&parent)
+            .with_context(|| format!("--out: creating {}", parent.display()))?;
         let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
         let staging = tempfile::Builder::new()
             .prefix(&format!(".{name}.tmp-"))
             .tempdir_in(&parent)
-            .with_context(|| format!("--out: creating a staging directory in {}", parent.display()))?;
-        Ok(StagedDir { staging, target: target.to_path_buf(), written: Vec::new() })
+            .with_context(|| {
+                format!(
+                    "--out: creating a staging directory in {}",
+                    parent.display()
+                )
+            })?;
+        Ok(StagedDir {
+            staging,
+            target: target.to_path_buf(),
+            written: Vec::new(),
+        })
     }
 
     /// Write one file (relative name) and record its hash.
@@ -50,7 +60,11 @@ impl StagedDir {
         let path = self.staging.path().join(name);
         fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         let digest = <sha2::Sha256 as sha2::Digest>::digest(bytes);
-        self.written.push(OutputFile { path: name.to_string(), bytes: bytes.len() as u64, sha256: hex(&digest) });
+        self.written.push(OutputFile {
+            path: name.to_string(),
+            bytes: bytes.len() as u64,
+            sha256: hex(&digest),
+        });
         Ok(())
     }
 
@@ -62,7 +76,8 @@ impl StagedDir {
         let old = staged.with_extension("old");
         let had_old = target.exists();
         if had_old {
-            fs::rename(&target, &old).with_context(|| format!("moving the previous {} aside", target.display()))?;
+            fs::rename(&target, &old)
+                .with_context(|| format!("moving the previous {} aside", target.display()))?;
         }
         if let Err(e) = fs::rename(&staged, &target) {
             if had_old {
@@ -71,7 +86,8 @@ impl StagedDir {
             return Err(e).with_context(|| format!("publishing {}", target.display()));
         }
         if had_old {
-            fs::remove_dir_all(&old).with_context(|| format!("removing the previous output {}", old.display()))?;
+            fs::remove_dir_all(&old)
+                .with_context(|| format!("removing the previous output {}", old.display()))?;
         }
         Ok(target)
     }
@@ -89,7 +105,10 @@ mod tests {
         fs::write(out.join("stale.parquet"), b"old").unwrap();
         let mut staged = StagedDir::new(&out).unwrap();
         staged.write("a.txt", b"new").unwrap();
-        assert!(out.join("stale.parquet").exists(), "old output stays until commit");
+        assert!(
+            out.join("stale.parquet").exists(),
+            "old output stays until commit"
+        );
         staged.commit().unwrap();
         assert!(!out.join("stale.parquet").exists());
         assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"new");

@@ -16,8 +16,14 @@ pub fn encode_parquet(name: &str, df: &DataFrame) -> Result<Vec<u8>> {
     let mut df = df.clone();
     let mut buf = Vec::new();
     let metadata = KeyValueMetadata::from_static(vec![
-        ("scamtrends.version".into(), env!("CARGO_PKG_VERSION").into()),
-        ("scamtrends.methodology".into(), format!("v{METHODOLOGY_VERSION}")),
+        (
+            "scamtrends.version".into(),
+            env!("CARGO_PKG_VERSION").into(),
+        ),
+        (
+            "scamtrends.methodology".into(),
+            format!("v{METHODOLOGY_VERSION}"),
+        ),
         ("scamtrends.table".into(), name.into()),
     ]);
     let written = ParquetWriter::new(&mut buf)

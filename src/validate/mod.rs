@@ -50,7 +50,11 @@ pub struct ColumnSpec {
 }
 
 const fn spec(name: &'static str, required: bool, kind: ColumnKind) -> ColumnSpec {
-    ColumnSpec { name, required, kind }
+    ColumnSpec {
+        name,
+        required,
+        kind,
+    }
 }
 
 use ColumnKind::*;
@@ -120,9 +124,12 @@ struct Rule {
 pub fn with_reject_columns(lf: LazyFrame, kind: InputKind) -> LazyFrame {
     let rules = rules_for(kind);
     let pick = |value: fn(&Rule) -> Expr| {
-        rules.iter().rev().fold(lit(NULL).cast(DataType::String), |acc, rule| {
-            when(rule.broken.clone()).then(value(rule)).otherwise(acc)
-        })
+        rules
+            .iter()
+            .rev()
+            .fold(lit(NULL).cast(DataType::String), |acc, rule| {
+                when(rule.broken.clone()).then(value(rule)).otherwise(acc)
+            })
     };
     lf.with_columns([
         pick(|r| lit(r.reason)).alias("reject_reason"),
@@ -143,26 +150,42 @@ fn rules_for(kind: InputKind) -> Vec<Rule> {
 fn column_rules(kind: InputKind, c: &ColumnSpec) -> Vec<Rule> {
     let value = col(c.name);
     let raw = col(raw_name(c.name));
-    let rule = |reason, broken| Rule { column: c.name, reason, broken };
+    let rule = |reason, broken| Rule {
+        column: c.name,
+        reason,
+        broken,
+    };
     let mut rules = Vec::new();
     if c.required && !(kind == InputKind::Prices && c.name == "price_usd") {
         rules.push(rule("missing_value", raw.clone().is_null()));
     }
     match c.kind {
         Float => {
-            rules.push(rule("not_a_number", raw.clone().is_not_null().and(value.clone().is_null())));
+            rules.push(rule(
+                "not_a_number",
+                raw.clone().is_not_null().and(value.clone().is_null()),
+            ));
             // METHODOLOGY §1: a price ≤ 0 or NaN is missing, not a reject.
             if kind != InputKind::Prices {
-                rules.push(rule("not_finite", value.clone().is_nan().or(value.clone().is_infinite())));
+                rules.push(rule(
+                    "not_finite",
+                    value.clone().is_nan().or(value.clone().is_infinite()),
+                ));
                 rules.push(rule("negative", value.lt(lit(0.0))));
             }
         }
         Integer => {
-            rules.push(rule("not_an_integer", raw.is_not_null().and(value.clone().is_null())));
+            rules.push(rule(
+                "not_an_integer",
+                raw.is_not_null().and(value.clone().is_null()),
+            ));
             rules.push(rule("negative", value.lt(lit(0i64))));
         }
         Timestamp(_) => {
-            rules.push(rule("invalid_timestamp", raw.is_not_null().and(value.is_null())));
+            rules.push(rule(
+                "invalid_timestamp",
+                raw.is_not_null().and(value.is_null()),
+            ));
         }
         _ => {}
     }
@@ -181,12 +204,30 @@ mod tests {
             cols.push(Column::new(raw_name(c.name).into(), raw));
         }
         let mut df = DataFrame::new(n, cols).unwrap();
-        df.with_column(Column::new("chain".into(), ["tron", "tron", "tron", "tron"])).unwrap();
-        df.with_column(Column::new("amount".into(), [Some(1.0), Some(-4.0), None, Some(f64::INFINITY)])).unwrap();
-        df.with_column(Column::new("amount_usd".into(), [None::<f64>; 4])).unwrap();
-        df.with_column(Column::new("transfer_index".into(), [Some(0i64), Some(0), Some(0), Some(0)])).unwrap();
-        df.with_column(Column::new("block_time".into(), [Some(1i64), Some(1), Some(1), Some(1)])).unwrap();
-        df.with_column(Column::new("amount_usd__raw".into(), [None::<&str>; 4])).unwrap();
+        df.with_column(Column::new(
+            "chain".into(),
+            ["tron", "tron", "tron", "tron"],
+        ))
+        .unwrap();
+        df.with_column(Column::new(
+            "amount".into(),
+            [Some(1.0), Some(-4.0), None, Some(f64::INFINITY)],
+        ))
+        .unwrap();
+        df.with_column(Column::new("amount_usd".into(), [None::<f64>; 4]))
+            .unwrap();
+        df.with_column(Column::new(
+            "transfer_index".into(),
+            [Some(0i64), Some(0), Some(0), Some(0)],
+        ))
+        .unwrap();
+        df.with_column(Column::new(
+            "block_time".into(),
+            [Some(1i64), Some(1), Some(1), Some(1)],
+        ))
+        .unwrap();
+        df.with_column(Column::new("amount_usd__raw".into(), [None::<&str>; 4]))
+            .unwrap();
         df
     }
 
@@ -196,9 +237,29 @@ mod tests {
             .select([col("reject_reason"), col("reject_column")])
             .collect()
             .unwrap();
-        let reasons: Vec<_> = out.column("reject_reason").unwrap().str().unwrap().iter().collect();
-        assert_eq!(reasons, [None, Some("negative"), Some("not_a_number"), Some("not_finite")]);
-        let cols: Vec<_> = out.column("reject_column").unwrap().str().unwrap().iter().collect();
+        let reasons: Vec<_> = out
+            .column("reject_reason")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                None,
+                Some("negative"),
+                Some("not_a_number"),
+                Some("not_finite")
+            ]
+        );
+        let cols: Vec<_> = out
+            .column("reject_column")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
         assert_eq!(cols[1], Some("amount"));
     }
 }

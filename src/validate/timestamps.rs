@@ -14,8 +14,14 @@ pub fn parse_timestamp(text: &str, allow_date_only: bool) -> Option<i64> {
     if s.is_empty() {
         return None;
     }
-    if s.iter().all(u8::is_ascii_digit) || (s[0] == b'-' && s.len() > 1 && s[1..].iter().all(u8::is_ascii_digit)) {
-        return std::str::from_utf8(s).ok()?.parse::<i64>().ok().filter(|v| v.abs() < 1 << 40);
+    if s.iter().all(u8::is_ascii_digit)
+        || (s[0] == b'-' && s.len() > 1 && s[1..].iter().all(u8::is_ascii_digit))
+    {
+        return std::str::from_utf8(s)
+            .ok()?
+            .parse::<i64>()
+            .ok()
+            .filter(|v| v.abs() < 1 << 40);
     }
     let days = parse_date(s.get(..10)?)?;
     if s.len() == 10 {
@@ -88,7 +94,8 @@ fn digits(s: &[u8]) -> Option<i64> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.iter().try_fold(0i64, |acc, b| Some(acc * 10 + i64::from(b - b'0')))
+    s.iter()
+        .try_fold(0i64, |acc, b| Some(acc * 10 + i64::from(b - b'0')))
 }
 
 #[cfg(test)]
@@ -118,7 +125,15 @@ mod tests {
 
     #[test]
     fn garbage_and_impossible_dates_fail() {
-        for bad in ["yesterday", "", "2023-02-30 00:00:00", "2023-01-01 24:00:00", "2023-01-01T00:00:00+25:00", "1e9", "2023-01-01"] {
+        for bad in [
+            "yesterday",
+            "",
+            "2023-02-30 00:00:00",
+            "2023-01-01 24:00:00",
+            "2023-01-01T00:00:00+25:00",
+            "1e9",
+            "2023-01-01",
+        ] {
             assert_eq!(ts(bad), None, "{bad}");
         }
         assert_eq!(parse_timestamp("2023-01-02", true), Some(1_672_617_600));

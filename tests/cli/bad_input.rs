@@ -9,12 +9,20 @@ const REJECT_RATE: i32 = 4;
 const USAGE: i32 = 2;
 
 fn good_dataset(w: &Workdir) {
-    dataset(&w, &[("t.csv", "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n")], REPORTS, "");
+    dataset(
+        &w,
+        &[("t.csv", "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n")],
+        REPORTS,
+        "",
+    );
 }
 
 fn fails(w: &Workdir, args: &[&str], code: i32) -> String {
     let stderr = w.run_fails(args, code);
-    assert!(!w.path("out").exists(), "a failed run must not leave an output directory");
+    assert!(
+        !w.path("out").exists(),
+        "a failed run must not leave an output directory"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     stderr
 }
@@ -23,7 +31,19 @@ fn fails(w: &Workdir, args: &[&str], code: i32) -> String {
 fn missing_file_is_named() {
     let w = Workdir::new();
     good_dataset(&w);
-    let err = fails(&w, &["run", "--transfers", "nope.csv", "--reports", "data/reports.csv", "--out", "out"], BAD_INPUT);
+    let err = fails(
+        &w,
+        &[
+            "run",
+            "--transfers",
+            "nope.csv",
+            "--reports",
+            "data/reports.csv",
+            "--out",
+            "out",
+        ],
+        BAD_INPUT,
+    );
     assert!(err.contains("nope.csv"), "{err}");
 }
 
@@ -31,10 +51,16 @@ fn missing_file_is_named() {
 fn missing_column_names_it_and_the_columns_present() {
     let w = Workdir::new();
     good_dataset(&w);
-    w.write("data/transfers/t.csv", "chain,tx_hash,block_time,from_address,asset,amount\ntron,a,1,x,USDT,1\n");
+    w.write(
+        "data/transfers/t.csv",
+        "chain,tx_hash,block_time,from_address,asset,amount\ntron,a,1,x,USDT,1\n",
+    );
     let err = fails(&w, &["run", "--data", "data", "--out", "out"], BAD_INPUT);
     assert!(err.contains("t.csv") && err.contains("to_address"), "{err}");
-    assert!(err.contains("columns present: chain, tx_hash, block_time, from_address, asset, amount"), "{err}");
+    assert!(
+        err.contains("columns present: chain, tx_hash, block_time, from_address, asset, amount"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -52,7 +78,12 @@ fn truncated_gzip_is_a_bad_input() {
     let w = Workdir::new();
     good_dataset(&w);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(format!("{T_HEADER}tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n").repeat(50).as_bytes()).unwrap();
+    gz.write_all(
+        format!("{T_HEADER}tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n")
+            .repeat(50)
+            .as_bytes(),
+    )
+    .unwrap();
     let bytes = gz.finish().unwrap();
     w.write("data/transfers/t.csv.gz", &bytes[..bytes.len() / 2]);
     std::fs::remove_file(w.path("data/transfers/t.csv")).unwrap();
@@ -65,7 +96,10 @@ fn empty_transfers_export_fails_unless_allowed() {
     let w = Workdir::new();
     dataset(&w, &[("t.csv", "")], REPORTS, "");
     let err = fails(&w, &["run", "--data", "data", "--out", "out"], BAD_INPUT);
-    assert!(err.contains("empty") && err.contains("--allow-empty"), "{err}");
+    assert!(
+        err.contains("empty") && err.contains("--allow-empty"),
+        "{err}"
+    );
     w.run_ok(&["run", "--data", "data", "--out", "out", "--allow-empty"]);
     assert_eq!(w.table("out/revenue_total.parquet").height(), 0);
 }
@@ -76,15 +110,30 @@ fn reject_rate_above_the_limit_fails_with_its_own_code() {
     let body = "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\ntron,b,0,never,TV1,TScamA,USDT,10,10\n";
     dataset(&w, &[("t.csv", body)], REPORTS, "");
     let err = fails(&w, &["run", "--data", "data", "--out", "out"], REJECT_RATE);
-    assert!(err.contains("1 of 2") && err.contains("invalid_timestamp"), "{err}");
-    w.run_ok(&["run", "--data", "data", "--out", "out", "--max-reject-rate", "0.5"]);
+    assert!(
+        err.contains("1 of 2") && err.contains("invalid_timestamp"),
+        "{err}"
+    );
+    w.run_ok(&[
+        "run",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--max-reject-rate",
+        "0.5",
+    ]);
 }
 
 #[test]
 fn unknown_period_is_a_usage_error() {
     let w = Workdir::new();
     good_dataset(&w);
-    let err = fails(&w, &["run", "--data", "data", "--out", "out", "--period", "week"], USAGE);
+    let err = fails(
+        &w,
+        &["run", "--data", "data", "--out", "out", "--period", "week"],
+        USAGE,
+    );
     assert!(err.contains("week"), "{err}");
 }
 
@@ -98,7 +147,10 @@ fn a_failed_run_leaves_the_previous_output_untouched() {
     w.write("data/prices.csv", format!("{P_HEADER}"));
     w.write("data/transfers/t.csv", "not,a,transfers,file\n1,2,3,4\n");
     w.run_fails(&["run", "--data", "data", "--out", "out"], BAD_INPUT);
-    assert_eq!(std::fs::read(w.path("out/revenue.parquet")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(w.path("out/revenue.parquet")).unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -109,6 +161,9 @@ fn validate_prints_counts_and_fails_over_the_limit() {
     let out = w.output(&["validate", "--data", "data"]);
     assert_eq!(out.status.code(), Some(REJECT_RATE));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("transfers") && stdout.contains("invalid_timestamp on block_time (1)"), "{stdout}");
+    assert!(
+        stdout.contains("transfers") && stdout.contains("invalid_timestamp on block_time (1)"),
+        "{stdout}"
+    );
     assert!(!w.path("out").exists());
 }

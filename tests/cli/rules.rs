@@ -3,24 +3,38 @@
 
 use crate::workdir::{Workdir, floats, rows_where, strings};
 
-pub const T_HEADER: &str = "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\n";
-pub const R_HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n";
+pub const T_HEADER: &str =
+    "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\n";
+pub const R_HEADER: &str =
+    "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n";
 pub const P_HEADER: &str = "date,asset,price_usd\n";
 
 /// Two scam addresses on tron (`TScamA` pig butchering in KH, `TScamB` investment in US).
-pub const REPORTS: &str = "R1,2023-01-01,tron,TScamA,romance,KH,1000,t\nR2,2023-01-01,tron,TScamB,hyip,US,,t\n";
+pub const REPORTS: &str =
+    "R1,2023-01-01,tron,TScamA,romance,KH,1000,t\nR2,2023-01-01,tron,TScamB,hyip,US,,t\n";
 
 /// Write a dataset in the standard layout under `data/`.
 pub fn dataset(w: &Workdir, transfers: &[(&str, &str)], reports: &str, prices: &str) {
     for (name, body) in transfers {
-        w.write(&format!("data/transfers/{name}"), format!("{T_HEADER}{body}"));
+        w.write(
+            &format!("data/transfers/{name}"),
+            format!("{T_HEADER}{body}"),
+        );
     }
     w.write("data/reports.csv", format!("{R_HEADER}{reports}"));
     w.write("data/prices.csv", format!("{P_HEADER}{prices}"));
 }
 
 fn run(w: &Workdir, extra: &[&str]) {
-    let mut args = vec!["run", "--data", "data", "--out", "out", "--max-reject-rate", "1"];
+    let mut args = vec![
+        "run",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--max-reject-rate",
+        "1",
+    ];
     args.extend(extra);
     w.run_ok(&args);
 }
@@ -41,14 +55,29 @@ fn quarter_boundary_with_offset() {
 #[test]
 fn namibia_na_is_a_country_not_a_null() {
     let w = Workdir::new();
-    let reports = "R1,2023-01-01,tron,TScamA,romance,NA,,t\nR2,2023-01-02,tron,TScamB,hyip,nam,,t\n";
-    dataset(&w, &[("t.csv", "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n")], reports, "");
+    let reports =
+        "R1,2023-01-01,tron,TScamA,romance,NA,,t\nR2,2023-01-02,tron,TScamB,hyip,nam,,t\n";
+    dataset(
+        &w,
+        &[("t.csv", "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n")],
+        reports,
+        "",
+    );
     run(&w, &[]);
-    assert_eq!(strings(&w.table("out/addresses.parquet"), "region"), ["Sub-Saharan Africa", "Sub-Saharan Africa"]);
+    assert_eq!(
+        strings(&w.table("out/addresses.parquet"), "region"),
+        ["Sub-Saharan Africa", "Sub-Saharan Africa"]
+    );
     run(&w, &["--region-level", "country"]);
-    assert_eq!(strings(&w.table("out/addresses.parquet"), "region"), ["NA", "NA"]);
+    assert_eq!(
+        strings(&w.table("out/addresses.parquet"), "region"),
+        ["NA", "NA"]
+    );
     run(&w, &["--region-level", "continent"]);
-    assert_eq!(strings(&w.table("out/revenue_by_region.parquet"), "region"), ["Africa"]);
+    assert_eq!(
+        strings(&w.table("out/revenue_by_region.parquet"), "region"),
+        ["Africa"]
+    );
 }
 
 #[test]
@@ -58,7 +87,12 @@ fn type_and_region_ties_follow_priority_and_alphabet() {
     // regions tie 1-1-1 (Northern America, Eastern Asia, Western Europe) → Eastern Asia
     let reports = "R1,2023-01-01,tron,TScamA,phishing,US,,t\nR2,2023-01-01,tron,TScamA,ponzi,JP,,t\n\
                    R3,2023-01-01,tron,TScamA,sextortion,FR,,t\nR4,2023-01-01,tron,TScamA,whatever,,,t\n";
-    dataset(&w, &[("t.csv", "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n")], reports, "");
+    dataset(
+        &w,
+        &[("t.csv", "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n")],
+        reports,
+        "",
+    );
     run(&w, &[]);
     let addr = w.table("out/addresses.parquet");
     assert_eq!(strings(&addr, "scam_type"), ["investment"]);
@@ -104,7 +138,10 @@ fn zero_nan_and_empty_prices_are_ignored() {
     let prices = "2024-01-02,TRX,0.2\n2024-01-03,TRX,0\n2024-01-04,TRX,NaN\n2024-01-05,TRX,\n2024-01-05,TRX,-1\n";
     dataset(&w, &[("t.csv", body)], REPORTS, prices);
     run(&w, &[]);
-    assert_eq!(floats(&w.table("out/revenue.parquet"), "revenue_usd"), [Some(20.0)]);
+    assert_eq!(
+        floats(&w.table("out/revenue.parquet"), "revenue_usd"),
+        [Some(20.0)]
+    );
 }
 
 #[test]
@@ -116,10 +153,18 @@ fn duplicates_across_files_keep_the_first_by_path() {
     let reports = "R1,2023-01-01,ethereum,0xdEaD,romance,US,,t\n";
     dataset(&w, &[("b.csv", b), ("a.csv", a)], reports, "");
     run(&w, &[]);
-    assert_eq!(floats(&w.table("out/revenue.parquet"), "revenue_usd"), [Some(100.0)]);
+    assert_eq!(
+        floats(&w.table("out/revenue.parquet"), "revenue_usd"),
+        [Some(100.0)]
+    );
     let manifest = std::fs::read_to_string(w.path("out/manifest.json")).unwrap();
     let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
-    let b_counts = m["inputs"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().ends_with("b.csv")).unwrap();
+    let b_counts = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"].as_str().unwrap().ends_with("b.csv"))
+        .unwrap();
     // only the scam-bound duplicate counts; the non-scam repeat is not de-duplicated
     assert_eq!(b_counts["duplicates_dropped"], 1);
     assert_eq!(b_counts["rows_accepted"], 2);
@@ -138,24 +183,60 @@ fn rejects_are_accounted_for_per_file() {
     run(&w, &[]);
     let rejects = rows_where(&w.table("out/rejects.parquet"), "input", "transfers");
     assert_eq!(strings(&rejects, "row"), ["2", "3", "4", "5", "6"]);
-    assert_eq!(strings(&rejects, "reason"), ["missing_value", "not_an_integer", "not_a_number", "negative", "not_finite"]);
-    assert_eq!(strings(&rejects, "column"), ["chain", "transfer_index", "amount", "amount_usd", "amount"]);
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
-    let t = m["inputs"].as_array().unwrap().iter().find(|i| i["kind"] == "transfers").unwrap();
-    assert_eq!((t["rows_read"].as_u64(), t["rows_accepted"].as_u64(), t["rows_rejected"].as_u64()), (Some(6), Some(1), Some(5)));
+    assert_eq!(
+        strings(&rejects, "reason"),
+        [
+            "missing_value",
+            "not_an_integer",
+            "not_a_number",
+            "negative",
+            "not_finite"
+        ]
+    );
+    assert_eq!(
+        strings(&rejects, "column"),
+        ["chain", "transfer_index", "amount", "amount_usd", "amount"]
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
+    let t = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "transfers")
+        .unwrap();
+    assert_eq!(
+        (
+            t["rows_read"].as_u64(),
+            t["rows_accepted"].as_u64(),
+            t["rows_rejected"].as_u64()
+        ),
+        (Some(6), Some(1), Some(5))
+    );
 }
 
 #[test]
 fn labels_as_of_ignores_later_reports() {
     let w = Workdir::new();
-    let reports = "R1,2023-01-01,tron,TScamA,romance,KH,100,t\nR2,2024-06-01,tron,TScamB,hyip,US,50,t\n";
-    let body = "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\ntron,b,0,1700000000,TV1,TScamB,USDT,30,30\n";
+    let reports =
+        "R1,2023-01-01,tron,TScamA,romance,KH,100,t\nR2,2024-06-01,tron,TScamB,hyip,US,50,t\n";
+    let body =
+        "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\ntron,b,0,1700000000,TV1,TScamB,USDT,30,30\n";
     dataset(&w, &[("t.csv", body)], reports, "");
     run(&w, &[]);
-    assert_eq!(floats(&w.table("out/revenue_total.parquet"), "revenue_usd"), [Some(40.0)]);
+    assert_eq!(
+        floats(&w.table("out/revenue_total.parquet"), "revenue_usd"),
+        [Some(40.0)]
+    );
     run(&w, &["--labels-as-of", "2024-05-31"]);
-    assert_eq!(floats(&w.table("out/revenue_total.parquet"), "revenue_usd"), [Some(10.0)]);
-    assert_eq!(strings(&w.table("out/reported_losses.parquet"), "period"), ["2023Q1"]);
+    assert_eq!(
+        floats(&w.table("out/revenue_total.parquet"), "revenue_usd"),
+        [Some(10.0)]
+    );
+    assert_eq!(
+        strings(&w.table("out/reported_losses.parquet"), "period"),
+        ["2023Q1"]
+    );
     assert_eq!(w.table("out/addresses.parquet").height(), 1);
 }
 
@@ -174,7 +255,10 @@ fn periods_by_month_and_year_and_yoy() {
     assert_eq!(floats(&rev, "avg_deposit_yoy")[1], Some(0.5));
     assert_eq!(strings(&rev, "senders"), ["1", "2"]);
     run(&w, &["--period", "year"]);
-    assert_eq!(strings(&w.table("out/revenue_total.parquet"), "period"), ["2023", "2024"]);
+    assert_eq!(
+        strings(&w.table("out/revenue_total.parquet"), "period"),
+        ["2023", "2024"]
+    );
 }
 
 #[test]
@@ -183,25 +267,56 @@ fn from_and_to_bound_the_transfers() {
     let body = "tron,a,0,2023-12-31 23:59:59,TV1,TScamA,USDT,1,1\ntron,b,0,2024-01-01 00:00:00,TV1,TScamA,USDT,2,2\n\
                 tron,c,0,2024-12-31 23:00:00,TV1,TScamA,USDT,4,4\ntron,d,0,2025-01-01 00:00:00,TV1,TScamA,USDT,8,8\n";
     dataset(&w, &[("t.csv", body)], REPORTS, "");
-    run(&w, &["--from", "2024-01-01", "--to", "2024-12-31", "--period", "year"]);
-    assert_eq!(floats(&w.table("out/revenue_total.parquet"), "revenue_usd"), [Some(6.0)]);
+    run(
+        &w,
+        &[
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-31",
+            "--period",
+            "year",
+        ],
+    );
+    assert_eq!(
+        floats(&w.table("out/revenue_total.parquet"), "revenue_usd"),
+        [Some(6.0)]
+    );
 }
 
 #[test]
 fn compressed_and_parquet_inputs_give_the_same_tables() {
     use std::io::Write;
     let w = Workdir::new();
-    let body = format!("{T_HEADER}tron,a,0,1700000000,TV1,TScamA,USDT,10,10\ntron,b,0,1700000000,TV1,TScamB,USDT,5,\n");
+    let body = format!(
+        "{T_HEADER}tron,a,0,1700000000,TV1,TScamA,USDT,10,10\ntron,b,0,1700000000,TV1,TScamB,USDT,5,\n"
+    );
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(body.as_bytes()).unwrap();
     w.write("gz/t.csv.gz", gz.finish().unwrap());
-    w.write("zst/t.csv.zst", zstd::encode_all(body.as_bytes(), 3).unwrap());
+    w.write(
+        "zst/t.csv.zst",
+        zstd::encode_all(body.as_bytes(), 3).unwrap(),
+    );
     w.write("reports.csv", format!("{R_HEADER}{REPORTS}"));
     w.write("prices.csv", format!("{P_HEADER}2023-11-14,USDT,1.0\n"));
     let mut totals = Vec::new();
     for dir in ["gz", "zst"] {
-        w.run_ok(&["run", "--transfers", dir, "--reports", "reports.csv", "--prices", "prices.csv", "--out", dir]);
-        totals.push(floats(&w.table(&format!("{dir}/revenue_total.parquet")), "revenue_usd"));
+        w.run_ok(&[
+            "run",
+            "--transfers",
+            dir,
+            "--reports",
+            "reports.csv",
+            "--prices",
+            "prices.csv",
+            "--out",
+            dir,
+        ]);
+        totals.push(floats(
+            &w.table(&format!("{dir}/revenue_total.parquet")),
+            "revenue_usd",
+        ));
     }
     assert_eq!(totals, [[Some(15.0)], [Some(15.0)]]);
 }

@@ -10,10 +10,18 @@ use crate::workdir::{describe, floats, read_parquet, rows_where, strings};
 fn run_sample_by_year(out: &Path) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let args = ["run", "--period", "year", "--out", out.to_str().unwrap()];
-    let output = Command::cargo_bin("scamtrends").unwrap().current_dir(repo).args(args).output().unwrap();
+    let output = Command::cargo_bin("scamtrends")
+        .unwrap()
+        .current_dir(repo)
+        .args(args)
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", describe(&args, &output));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no input flags: reading the sample data"), "{stderr}");
+    assert!(
+        stderr.contains("no input flags: reading the sample data"),
+        "{stderr}"
+    );
 }
 
 fn close(value: Option<f64>, target: f64, tolerance: f64) -> bool {
@@ -32,9 +40,18 @@ fn sample_run_shows_the_2024_pig_butchering_story() {
     let revenue_yoy = floats(&pb, "revenue_yoy")[0];
     let deposits_yoy = floats(&pb, "deposits_yoy")[0];
     let avg_yoy = floats(&pb, "avg_deposit_yoy")[0];
-    assert!(close(revenue_yoy, 0.40, 0.08), "pig-butchering revenue YoY {revenue_yoy:?}");
-    assert!(close(deposits_yoy, 2.10, 0.25), "pig-butchering deposits YoY {deposits_yoy:?}");
-    assert!(close(avg_yoy, -0.55, 0.06), "pig-butchering average deposit YoY {avg_yoy:?}");
+    assert!(
+        close(revenue_yoy, 0.40, 0.08),
+        "pig-butchering revenue YoY {revenue_yoy:?}"
+    );
+    assert!(
+        close(deposits_yoy, 2.10, 0.25),
+        "pig-butchering deposits YoY {deposits_yoy:?}"
+    );
+    assert!(
+        close(avg_yoy, -0.55, 0.06),
+        "pig-butchering average deposit YoY {avg_yoy:?}"
+    );
     assert!(close(floats(&inv, "revenue_yoy")[0], -0.37, 0.08), "{inv}");
     assert!(close(floats(&inv, "revenue_share")[0], 0.50, 0.06), "{inv}");
     assert!(close(floats(&pb, "revenue_share")[0], 0.33, 0.06), "{pb}");
@@ -45,13 +62,28 @@ fn sample_victims_come_from_at_least_sixty_countries() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let args = ["run", "--region-level", "country", "--out", out.to_str().unwrap()];
-    let output = Command::cargo_bin("scamtrends").unwrap().current_dir(repo).args(args).output().unwrap();
+    let args = [
+        "run",
+        "--region-level",
+        "country",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = Command::cargo_bin("scamtrends")
+        .unwrap()
+        .current_dir(repo)
+        .args(args)
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", describe(&args, &output));
     let losses = read_parquet(&out.join("reported_losses.parquet"));
     let mut countries = strings(&losses, "region");
     countries.sort();
     countries.dedup();
     countries.retain(|c| c != "Unknown");
-    assert!(countries.len() >= 60, "{} countries: {countries:?}", countries.len());
+    assert!(
+        countries.len() >= 60,
+        "{} countries: {countries:?}",
+        countries.len()
+    );
 }

@@ -25,10 +25,22 @@ fn every_iso_code_maps_to_its_m49_region() {
             _ => (sub[i].as_str(), reg[i].as_str()),
         };
         for code in [&a2[i], &a3[i], &a3[i].to_lowercase()] {
-            assert_eq!(region_of(Some(code), RegionLevel::Subregion), want_sub, "{code}");
-            assert_eq!(region_of(Some(code), RegionLevel::Continent), want_reg, "{code}");
+            assert_eq!(
+                region_of(Some(code), RegionLevel::Subregion),
+                want_sub,
+                "{code}"
+            );
+            assert_eq!(
+                region_of(Some(code), RegionLevel::Continent),
+                want_reg,
+                "{code}"
+            );
         }
-        let want_country = if want_sub == UNKNOWN { UNKNOWN } else { a2[i].as_str() };
+        let want_country = if want_sub == UNKNOWN {
+            UNKNOWN
+        } else {
+            a2[i].as_str()
+        };
         assert_eq!(region_of(Some(&a3[i]), RegionLevel::Country), want_country);
     }
 }

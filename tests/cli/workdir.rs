@@ -20,12 +20,16 @@ pub fn shared() -> PathBuf {
 
 /// A fixture under `tests/fixtures`.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 impl Workdir {
     pub fn new() -> Workdir {
-        Workdir { dir: tempfile::tempdir().expect("temp dir") }
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -108,7 +112,9 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// Values of a column as display strings ("" for null), for compact asserts.
 pub fn strings(df: &DataFrame, column: &str) -> Vec<String> {
-    let c = df.column(column).unwrap_or_else(|_| panic!("no column {column}"));
+    let c = df
+        .column(column)
+        .unwrap_or_else(|_| panic!("no column {column}"));
     (0..c.len())
         .map(|i| match c.get(i).unwrap() {
             AnyValue::Null => String::new(),
@@ -121,10 +127,21 @@ pub fn strings(df: &DataFrame, column: &str) -> Vec<String> {
 
 /// A float column as options.
 pub fn floats(df: &DataFrame, column: &str) -> Vec<Option<f64>> {
-    df.column(column).unwrap().cast(&DataType::Float64).unwrap().f64().unwrap().iter().collect()
+    df.column(column)
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect()
 }
 
 /// Rows matching `column == value`.
 pub fn rows_where(df: &DataFrame, column: &str, value: &str) -> DataFrame {
-    df.clone().lazy().filter(col(column).cast(DataType::String).eq(lit(value))).collect().unwrap()
+    df.clone()
+        .lazy()
+        .filter(col(column).cast(DataType::String).eq(lit(value)))
+        .collect()
+        .unwrap()
 }
