@@ -151,7 +151,7 @@ fn log_tables(tables: &[(&str, polars::prelude::DataFrame)]) {
 
 fn label_vintage(ingested: &Ingested, config: &RunConfig) -> Result<LabelVintage> {
     let days = ingested.reports_used.column("reported_day")?.i64()?;
-    let to_date = |d: Option<i64>| d.and_then(|d| crate::period::date_string(d));
+    let to_date = |d: Option<i64>| d.and_then(crate::period::date_string);
     Ok(LabelVintage {
         earliest_reported_at: to_date(days.min()),
         latest_reported_at: to_date(days.max()),

@@ -82,10 +82,10 @@ impl RunConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        if let (Some(from), Some(to)) = (self.from, self.to) {
-            if from > to {
-                return Err(usage(format!("--from {from} is after --to {to}")));
-            }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            return Err(usage(format!("--from {from} is after --to {to}")));
         }
         self.checks.validate()
     }
@@ -152,10 +152,10 @@ impl InputSpec {
             self.reports
                 .push(pick_layout_file(dir, "reports").context("--data")?);
         }
-        if self.prices.is_empty() {
-            if let Ok(path) = pick_layout_file(dir, "prices") {
-                self.prices.push(path);
-            }
+        if self.prices.is_empty()
+            && let Ok(path) = pick_layout_file(dir, "prices")
+        {
+            self.prices.push(path);
         }
         Ok(())
     }

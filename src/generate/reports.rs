@@ -27,14 +27,15 @@ pub fn reports(rng: &mut Rng, addresses: &[ScamAddress], first_year: &[i32]) -> 
             let conflicting = n == 3 && k == 2 && rng.chance(0.15);
             let row = report_row(rng, a, first_year[i], id.clone(), conflicting);
             // about one report in ten names a second address of the same type
-            if k == 0 && rng.chance(0.1) {
-                if let Some(b) = addresses.get(i + 1).filter(|b| b.type_idx == a.type_idx) {
-                    rows.push(ReportRow {
-                        chain: b.chain.to_string(),
-                        address: b.address.clone(),
-                        ..clone_row(&row)
-                    });
-                }
+            if k == 0
+                && rng.chance(0.1)
+                && let Some(b) = addresses.get(i + 1).filter(|b| b.type_idx == a.type_idx)
+            {
+                rows.push(ReportRow {
+                    chain: b.chain.to_string(),
+                    address: b.address.clone(),
+                    ..clone_row(&row)
+                });
             }
             rows.push(row);
         }

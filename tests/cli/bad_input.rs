@@ -10,7 +10,7 @@ const USAGE: i32 = 2;
 
 fn good_dataset(w: &Workdir) {
     dataset(
-        &w,
+        w,
         &[("t.csv", "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n")],
         REPORTS,
         "",
@@ -143,8 +143,8 @@ fn a_failed_run_leaves_the_previous_output_untouched() {
     good_dataset(&w);
     w.run_ok(&["run", "--data", "data", "--out", "out"]);
     let before = std::fs::read(w.path("out/revenue.parquet")).unwrap();
-    w.write("data/reports.csv", format!("{R_HEADER}"));
-    w.write("data/prices.csv", format!("{P_HEADER}"));
+    w.write("data/reports.csv", R_HEADER);
+    w.write("data/prices.csv", P_HEADER);
     w.write("data/transfers/t.csv", "not,a,transfers,file\n1,2,3,4\n");
     w.run_fails(&["run", "--data", "data", "--out", "out"], BAD_INPUT);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Integration tests: the real `scamtrends` binary on small fixtures.
 
 mod bad_input;
+mod determinism;
 mod rules;
 mod sample;
 mod shared_data;

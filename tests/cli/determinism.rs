@@ -1,0 +1,113 @@
+//! METHODOLOGY §8: the same inputs give byte-identical tables at any thread
+//! count. The point of this test is the bytes, so it compares raw files.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::workdir::{Workdir, fixture, floats, strings};
+
+fn parquet_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn tables_are_byte_identical_at_one_and_two_threads() {
+    let w = Workdir::new();
+    w.copy_dir(&fixture("multi_file"), "data");
+    let mut outputs = Vec::new();
+    for (threads, out) in [("1", "out1"), ("2", "out2"), ("2", "out3")] {
+        let args = ["run", "--data", "data", "--out", out];
+        let output = w
+            .command(&args)
+            .env("POLARS_MAX_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            crate::workdir::describe(&args, &output)
+        );
+        outputs.push(parquet_bytes(&w.path(out)));
+    }
+    assert_eq!(outputs[0].len(), 7);
+    assert_eq!(outputs[0], outputs[1], "1 thread vs 2 threads");
+    assert_eq!(outputs[1], outputs[2], "two runs at 2 threads");
+}
+
+#[test]
+fn multi_file_fixture_tables_hold_the_hand_computed_values() {
+    let w = Workdir::new();
+    w.copy_dir(&fixture("multi_file"), "data");
+    w.run_ok(&["run", "--data", "data", "--out", "out", "--period", "year"]);
+    let total = w.table("out/revenue_total.parquet");
+    // 2023: 1200 + 0.75×1900.5 + 299.99 + 10000×0.066 + 0.01×37000 = 3955.365 → 3955.37
+    // 2024: 2000×0.9995 + 10×1.0005 + 1×3000 + 450.5 + 0.02×96000.25 = 7379.51
+    assert_eq!(
+        floats(&total, "revenue_usd"),
+        [Some(3955.37), Some(7379.51)]
+    );
+    assert_eq!(strings(&total, "deposits"), ["5", "5"]);
+    assert_eq!(strings(&total, "internal_transfers"), ["1", "0"]);
+    let addr = w.table("out/addresses.parquet");
+    assert_eq!(
+        strings(&addr, "scam_type"),
+        ["extortion", "pig_butchering", "investment", "impersonation"]
+    );
+    assert_eq!(
+        strings(&addr, "region"),
+        [
+            "Eastern Asia",
+            "South-eastern Asia",
+            "Western Europe",
+            "Latin America and the Caribbean"
+        ]
+    );
+    let losses = w.table("out/reported_losses.parquet");
+    let imp = crate::workdir::rows_where(&losses, "scam_type", "impersonation");
+    assert_eq!(
+        (strings(&imp, "reports"), strings(&imp, "addresses")),
+        (vec!["1".to_string()], vec!["2".to_string()])
+    );
+    assert_eq!(floats(&imp, "loss_usd"), [Some(120.5)]);
+}
+
+#[test]
+fn typed_parquet_columns_are_read_by_type() {
+    let w = Workdir::new();
+    w.copy_dir(&fixture("multi_file"), "data");
+    fs::remove_dir_all(w.path("data/transfers")).unwrap();
+    let times = [1_706_745_600_000_000i64, 1_714_521_600_000_000];
+    let mut df = df!(
+        "chain" => ["ethereum", "ethereum"],
+        "tx_hash" => ["0xb1", "0xb3"],
+        "transfer_index" => [0i64, 0],
+        "block_time" => times,
+        "from_address" => ["0x1111111111111111111111111111111111111111", "0x4444444444444444444444444444444444444444"],
+        "to_address" => ["0xAAAA000000000000000000000000000000000001", "0xbbbb000000000000000000000000000000000002"],
+        "asset" => ["usdt", "ETH"],
+        "amount" => [2000.0f64, 1.0],
+    )
+    .unwrap();
+    let utc = DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC));
+    df.apply("block_time", |c| c.cast(&utc).unwrap()).unwrap();
+    fs::create_dir_all(w.path("data/transfers")).unwrap();
+    let file = fs::File::create(w.path("data/transfers/t.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+    w.run_ok(&["run", "--data", "data", "--out", "out"]);
+    let rev = w.table("out/revenue_by_type.parquet");
+    assert_eq!(strings(&rev, "period"), ["2024Q1", "2024Q2"]);
+    assert_eq!(floats(&rev, "revenue_usd"), [Some(1999.0), Some(3000.0)]);
+}
