@@ -68,6 +68,24 @@ pub fn kept_schema(kind: InputKind, extra: &[&str]) -> Schema {
     schema
 }
 
+/// Copy string columns into fresh buffers. A filtered string column still
+/// points into the whole batch's buffers; keeping 3% of the rows must not
+/// keep 100% of the bytes alive.
+fn compact_strings(df: DataFrame) -> PolarsResult<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::String => {
+                let fresh: StringChunked = c.str()?.iter().collect();
+                Ok(fresh.with_name(c.name().clone()).into_column())
+            }
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(df.height(), columns)
+}
+
 /// What the streaming pass over one transfers file keeps and counts.
 #[derive(Default)]
 pub struct TransferSink {
@@ -84,7 +102,7 @@ impl TransferSink {
         let keep =
             batch.column("reject_reason")?.is_not_null() | batch.column("scam_type")?.is_not_null();
         if keep.any() {
-            self.kept.push(batch.filter(&keep)?);
+            self.kept.push(compact_strings(batch.filter(&keep)?)?);
         }
         Ok(())
     }

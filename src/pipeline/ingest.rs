@@ -78,7 +78,8 @@ pub fn load_transfers(files: Vec<InputFile>, scam_keys: &DataFrame, tmp: &Path) 
                     .rename(["address"], ["to_address"], true),
                 [col("chain"), col("to_address")],
                 [col("chain"), col("to_address")],
-                JoinArgs::new(JoinType::Left),
+                // the scam set is small: hash it, stream the transfers past it
+                JoinArgs::new(JoinType::Left).with_build_side(Some(JoinBuildSide::ForceRight)),
             )
             .select(kept_columns(kind, &TRANSFER_EXTRA))
             .sink_batches(TransferSink::callback(&sink), false, None)
