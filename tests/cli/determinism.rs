@@ -111,3 +111,28 @@ fn typed_parquet_columns_are_read_by_type() {
     assert_eq!(strings(&rev, "period"), ["2024Q1", "2024Q2"]);
     assert_eq!(floats(&rev, "revenue_usd"), [Some(1999.0), Some(3000.0)]);
 }
+
+#[test]
+fn tables_carry_tool_and_methodology_metadata() {
+    let w = Workdir::new();
+    w.copy_dir(&fixture("multi_file"), "data");
+    w.run_ok(&["run", "--data", "data", "--out", "out"]);
+    let file = fs::File::open(w.path("out/revenue.parquet")).unwrap();
+    let mut reader = ParquetReader::new(file);
+    let meta = reader.get_metadata().unwrap().clone();
+    let kv: BTreeMap<String, Option<String>> = meta
+        .key_value_metadata()
+        .clone()
+        .unwrap()
+        .into_iter()
+        .map(|kv| (kv.key, kv.value))
+        .collect();
+    assert_eq!(kv["scamtrends.methodology"].as_deref(), Some("v1"));
+    assert_eq!(kv["scamtrends.table"].as_deref(), Some("revenue"));
+    assert_eq!(
+        kv["scamtrends.version"].as_deref(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    let chunk = &meta.row_groups[0].parquet_columns()[0];
+    assert_eq!(format!("{:?}", chunk.compression()), "Zstd");
+}

@@ -7,13 +7,15 @@ use assert_cmd::Command;
 
 use crate::workdir::{describe, floats, read_parquet, rows_where, strings};
 
-fn run_sample_by_year(out: &Path) {
+/// Run on the committed sample data (no input flag) from the repository root.
+fn run_sample(out: &Path, extra: &[&str]) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let args = ["run", "--period", "year", "--out", out.to_str().unwrap()];
+    let mut args = vec!["run", "--out", out.to_str().unwrap()];
+    args.extend(extra);
     let output = Command::cargo_bin("scamtrends")
         .unwrap()
         .current_dir(repo)
-        .args(args)
+        .args(&args)
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", describe(&args, &output));
@@ -32,7 +34,7 @@ fn close(value: Option<f64>, target: f64, tolerance: f64) -> bool {
 fn sample_run_shows_the_2024_pig_butchering_story() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    run_sample_by_year(&out);
+    run_sample(&out, &["--period", "year"]);
     let by_type = read_parquet(&out.join("revenue_by_type.parquet"));
     let y2024 = rows_where(&by_type, "period", "2024");
     let pb = rows_where(&y2024, "scam_type", "pig_butchering");
@@ -61,21 +63,7 @@ fn sample_run_shows_the_2024_pig_butchering_story() {
 fn sample_victims_come_from_at_least_sixty_countries() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let args = [
-        "run",
-        "--region-level",
-        "country",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    let output = Command::cargo_bin("scamtrends")
-        .unwrap()
-        .current_dir(repo)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", describe(&args, &output));
+    run_sample(&out, &["--region-level", "country"]);
     let losses = read_parquet(&out.join("reported_losses.parquet"));
     let mut countries = strings(&losses, "region");
     countries.sort();
