@@ -320,3 +320,36 @@ fn compressed_and_parquet_inputs_give_the_same_tables() {
     }
     assert_eq!(totals, [[Some(15.0)], [Some(15.0)]]);
 }
+
+#[test]
+fn globs_and_the_transactions_alias_select_files() {
+    let w = Workdir::new();
+    let a = "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n";
+    let b = "tron,b,0,1700000000,TV1,TScamA,USDT,5,5\n";
+    dataset(&w, &[("x_1.csv", a), ("y_1.csv", b)], REPORTS, "");
+    let args = [
+        "run",
+        "--transactions",
+        "data/transfers/x_*.csv",
+        "--reports",
+        "data/reports.csv",
+        "--out",
+        "out",
+    ];
+    w.run_ok(&args);
+    assert_eq!(
+        floats(&w.table("out/revenue_total.parquet"), "revenue_usd"),
+        [Some(10.0)]
+    );
+    let err = w.run_fails(
+        &[
+            "run",
+            "--transfers",
+            "data/transfers/z_*.csv",
+            "--reports",
+            "data/reports.csv",
+        ],
+        3,
+    );
+    assert!(err.contains("matches no input file"), "{err}");
+}
