@@ -8,17 +8,23 @@ use std::time::Instant;
 use anyhow::Result;
 use polars::prelude::ChunkAgg;
 
-use crate::cli::{Cli, Command, RunArgs, ValidateArgs};
+use crate::cli::{Cli, Command, LogFormatArg, RunArgs, ValidateArgs};
 use crate::config::{CheckConfig, InputSpec, RegionLevel, RunConfig};
-use crate::log::{info, warn};
+use crate::log::{LogMode, info, warn};
 use crate::pipeline::{AttributionParams, Ingested, check_inputs, ingest, measure, top_reasons};
 use crate::publish::StagedDir;
+use crate::publish::lock::OutputLock;
 use crate::publish::manifest::{LabelVintage, Manifest, Tool};
 use crate::publish::parquet::{METHODOLOGY_VERSION, encode_parquet};
 use crate::taxonomy::Taxonomy;
 
 /// Run one command.
 pub fn run(cli: Cli) -> Result<()> {
+    crate::log::init(match (cli.quiet, cli.log_format) {
+        (true, _) => LogMode::Quiet,
+        (false, LogFormatArg::Json) => LogMode::Json,
+        (false, LogFormatArg::Human) => LogMode::Human,
+    });
     match cli.command {
         Command::Run(args) => run_job(args),
         Command::Validate(args) => validate(args),
@@ -36,6 +42,7 @@ fn run_job(args: RunArgs) -> Result<()> {
             config.out.display()
         ));
     }
+    let _lock = OutputLock::acquire(&config.out)?;
     let mut timings = BTreeMap::new();
     let started = Instant::now();
     let taxonomy = Arc::new(Taxonomy::load(config.taxonomy.as_deref())?);

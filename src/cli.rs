@@ -21,6 +21,20 @@ pub fn parse() -> Cli {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print nothing but errors on stderr.
+    #[arg(long, global = true)]
+    pub quiet: bool,
+    /// Log format on stderr: human lines, or one JSON object per line for machines.
+    /// Example: --log-format json
+    #[arg(long, global = true, value_enum, default_value_t = LogFormatArg::Human)]
+    pub log_format: LogFormatArg,
+}
+
+/// `--log-format` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormatArg {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

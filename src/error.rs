@@ -18,6 +18,11 @@ pub const EXIT_BAD_INPUT: u8 = 3;
 /// Exit code: more rows were rejected than `--max-reject-rate` allows.
 pub const EXIT_REJECT_RATE: u8 = 4;
 
+/// Exit code: another run holds the lock on the output directory.
+pub const EXIT_LOCKED: u8 = 5;
+/// Exit code: `verify` could not reproduce the outputs (or an input changed).
+pub const EXIT_NOT_REPRODUCED: u8 = 6;
+
 /// The exit-code table, as printed in `--help` and the README.
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -25,7 +30,9 @@ Exit codes:
   1  internal error (a bug: please report it)
   2  usage error (unknown flag or value, e.g. --period week)
   3  bad input (missing or unreadable file, missing column, empty export)
-  4  reject rate above --max-reject-rate";
+  4  reject rate above --max-reject-rate
+  5  another run holds the lock on the output directory
+  6  not reproduced (verify: an output or input differs)";
 
 /// Failures a caller (or `main`) distinguishes.
 #[derive(Debug, Error)]
@@ -39,6 +46,12 @@ pub enum ScamError {
     /// The share of rejected rows is above the configured limit.
     #[error("{0}")]
     RejectRate(String),
+    /// Another live process holds the output directory's lock.
+    #[error("{0}")]
+    Locked(String),
+    /// `verify` found a difference.
+    #[error("{0}")]
+    NotReproduced(String),
 }
 
 /// Shorthand for a bad-input error wrapped in `anyhow`.
@@ -54,6 +67,8 @@ pub fn exit_code_of(err: &anyhow::Error) -> u8 {
                 ScamError::BadInput(_) => EXIT_BAD_INPUT,
                 ScamError::Usage(_) => EXIT_USAGE,
                 ScamError::RejectRate(_) => EXIT_REJECT_RATE,
+                ScamError::Locked(_) => EXIT_LOCKED,
+                ScamError::NotReproduced(_) => EXIT_NOT_REPRODUCED,
             };
         }
     }

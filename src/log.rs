@@ -1,12 +1,61 @@
-//! The run log: human-readable lines on stderr. Data files never carry
-//! anything from here (METHODOLOGY §8: wall-clock time belongs in the log).
+//! The run log on stderr: human-readable lines by default, one JSON object per
+//! line with `--log-format json` (for cron and log shippers), nothing but
+//! errors with `--quiet`. Data files never carry anything from here
+//! (METHODOLOGY §8: wall-clock time belongs in the log).
+
+use std::sync::OnceLock;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogMode {
+    Human,
+    Json,
+    Quiet,
+}
+
+static MODE: OnceLock<LogMode> = OnceLock::new();
+
+/// Set the mode once, at start-up (later calls are ignored).
+pub fn init(mode: LogMode) {
+    let _ = MODE.set(mode);
+}
+
+fn mode() -> LogMode {
+    *MODE.get().unwrap_or(&LogMode::Human)
+}
 
 /// Print one informational line.
 pub fn info(msg: impl AsRef<str>) {
-    eprintln!("scamtrends: {}", msg.as_ref());
+    emit("info", msg.as_ref());
 }
 
 /// Print one warning line.
 pub fn warn(msg: impl AsRef<str>) {
-    eprintln!("scamtrends: warning: {}", msg.as_ref());
+    emit("warn", msg.as_ref());
+}
+
+/// Print an error line (shown even with `--quiet`).
+pub fn error(msg: impl AsRef<str>) {
+    match mode() {
+        LogMode::Json => eprintln!("{}", json_line("error", msg.as_ref())),
+        _ => eprintln!("scamtrends: error: {}", msg.as_ref()),
+    }
+}
+
+fn emit(level: &str, msg: &str) {
+    match mode() {
+        LogMode::Quiet => {}
+        LogMode::Json => eprintln!("{}", json_line(level, msg)),
+        LogMode::Human if level == "warn" => eprintln!("scamtrends: warning: {msg}"),
+        LogMode::Human => eprintln!("scamtrends: {msg}"),
+    }
+}
+
+fn json_line(level: &str, msg: &str) -> String {
+    serde_json::json!({
+        "ts": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "level": level,
+        "msg": msg,
+    })
+    .to_string()
 }

@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     match scamtrends::app::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("scamtrends: error: {err:#}");
+            scamtrends::log::error(format!("{err:#}"));
             ExitCode::from(scamtrends::error::exit_code_of(&err))
         }
     }

@@ -4,6 +4,7 @@
 //! directory is renamed into place: a failed or killed run leaves the previous
 //! complete output untouched and never a half-written one.
 
+pub mod lock;
 pub mod manifest;
 pub mod parquet;
 
