@@ -28,6 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_job(args),
         Command::Validate(args) => validate(args),
+        Command::Verify(args) => crate::verify::verify(&args.dir),
         Command::Generate(args) => {
             crate::generate::generate(&crate::generate::GenerateConfig::from_args(args)?)
         }
@@ -42,6 +43,12 @@ fn run_job(args: RunArgs) -> Result<()> {
             config.out.display()
         ));
     }
+    execute(&config)
+}
+
+/// Run the whole job for a resolved config and publish its outputs.
+pub fn execute(config: &RunConfig) -> Result<()> {
+    let config = config.clone();
     let _lock = OutputLock::acquire(&config.out)?;
     let mut timings = BTreeMap::new();
     let started = Instant::now();

@@ -49,6 +49,13 @@ pub enum Command {
     /// Writes nothing. Example: scamtrends validate --transfers exports/ --reports reports.csv
     #[command(after_help = EXIT_CODES_HELP)]
     Validate(ValidateArgs),
+    /// Re-hash a run's inputs, re-run it, and compare every output's SHA-256.
+    ///
+    /// Prints "reproduced" or names each file that differs. Run it from the
+    /// directory the original run was started in (input paths are relative to it).
+    /// Example: scamtrends verify out
+    #[command(after_help = EXIT_CODES_HELP)]
+    Verify(VerifyArgs),
     /// Write a synthetic canonical dataset in the standard layout.
     ///
     /// Example: scamtrends generate --rows 1000000 --seed 7 --out synthetic --format parquet
@@ -120,6 +127,14 @@ pub struct RunArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+/// Flags of `scamtrends verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Output directory of the run to verify (holding manifest.json). Example: out
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// Flags of `scamtrends generate`.

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cli::{InputArgs, PeriodArg, RegionLevelArg, RunArgs};
 use crate::error::ScamError;
 
 /// Calendar period of the output tables (METHODOLOGY §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
     Quarter,
@@ -21,7 +21,7 @@ pub enum Period {
 }
 
 /// Region level of the output tables (METHODOLOGY §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RegionLevel {
     Continent,
@@ -30,7 +30,7 @@ pub enum RegionLevel {
 }
 
 /// The input files of one run, as the user named them (resolved later).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InputSpec {
     pub transfers: Vec<String>,
     pub reports: Vec<String>,
@@ -40,14 +40,14 @@ pub struct InputSpec {
 }
 
 /// Checks on the inputs shared by `run` and `validate`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckConfig {
     pub max_reject_rate: f64,
     pub allow_empty: bool,
 }
 
 /// Everything `run` needs, resolved and checked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunConfig {
     pub inputs: InputSpec,
     pub checks: CheckConfig,

@@ -18,3 +18,4 @@ pub mod publish;
 pub mod regions;
 pub mod taxonomy;
 pub mod validate;
+pub mod verify;

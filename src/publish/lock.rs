@@ -26,7 +26,11 @@ pub fn parent_and_name(target: &Path) -> (PathBuf, String) {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out").to_string();
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("out")
+        .to_string();
     (parent, name)
 }
 
@@ -34,17 +38,21 @@ impl OutputLock {
     /// Take the lock on `target`, replacing a stale one; fail if a live process holds it.
     pub fn acquire(target: &Path) -> Result<OutputLock> {
         let (parent, name) = parent_and_name(target);
-        fs::create_dir_all(&parent).with_context(|| format!("--out: creating {}", parent.display()))?;
+        fs::create_dir_all(&parent)
+            .with_context(|| format!("--out: creating {}", parent.display()))?;
         let path = parent.join(format!(".{name}.lock"));
         for _ in 0..2 {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut file) => {
-                    writeln!(file, "{}", std::process::id()).with_context(|| format!("writing {}", path.display()))?;
+                    writeln!(file, "{}", std::process::id())
+                        .with_context(|| format!("writing {}", path.display()))?;
                     remove_stale_staging(&parent, &name);
                     return Ok(OutputLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = fs::read_to_string(&path).ok().and_then(|s| s.trim().parse::<u32>().ok());
+                    let holder = fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|s| s.trim().parse::<u32>().ok());
                     if let Some(pid) = holder.filter(|pid| process_alive(*pid)) {
                         return Err(ScamError::Locked(format!(
                             "{} is being written by another run (pid {pid}, lock {}); try again when it ends",
@@ -53,10 +61,15 @@ impl OutputLock {
                         ))
                         .into());
                     }
-                    info(format!("replacing the stale lock {} (its process is gone)", path.display()));
+                    info(format!(
+                        "replacing the stale lock {} (its process is gone)",
+                        path.display()
+                    ));
                     let _ = fs::remove_file(&path);
                 }
-                Err(e) => return Err(e).with_context(|| format!("creating the lock {}", path.display())),
+                Err(e) => {
+                    return Err(e).with_context(|| format!("creating the lock {}", path.display()));
+                }
             }
         }
         Err(ScamError::Locked(format!("could not take the lock {}", path.display())).into())
@@ -76,7 +89,9 @@ fn process_alive(pid: u32) -> bool {
 /// Remove `.NAME.tmp-*` staging directories of killed runs.
 fn remove_stale_staging(parent: &Path, name: &str) {
     let prefix = format!(".{name}.tmp-");
-    let Ok(entries) = fs::read_dir(parent) else { return };
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
     for entry in entries.flatten() {
         if entry.file_name().to_string_lossy().starts_with(&prefix) {
             let _ = fs::remove_dir_all(entry.path());

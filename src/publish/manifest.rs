@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
 use crate::pipeline::ingest::FileCounts;
@@ -56,5 +56,40 @@ impl Manifest<'_> {
         let mut bytes = serde_json::to_vec_pretty(self)?;
         bytes.push(b'\n');
         Ok(bytes)
+    }
+}
+
+/// The parts of a written manifest that `verify` and `--if-changed` read back.
+#[derive(Debug, Deserialize)]
+pub struct ManifestRecord {
+    pub parameters: RunConfig,
+    pub inputs: Vec<InputRecord>,
+    pub outputs: Vec<OutputRecord>,
+}
+
+/// One input as recorded.
+#[derive(Debug, Deserialize)]
+pub struct InputRecord {
+    pub kind: String,
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// One output as recorded.
+#[derive(Debug, Deserialize)]
+pub struct OutputRecord {
+    pub path: String,
+    pub sha256: String,
+}
+
+impl ManifestRecord {
+    /// Read `DIR/manifest.json`.
+    pub fn read(dir: &std::path::Path) -> anyhow::Result<ManifestRecord> {
+        let path = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| crate::error::bad_input(format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| crate::error::bad_input(format!("{}: {e}", path.display())))
     }
 }

@@ -4,6 +4,7 @@ mod bad_input;
 mod determinism;
 mod rules;
 mod sample;
+mod scheduled;
 mod shared_data;
 mod spec_examples;
 mod workdir;

@@ -1,0 +1,168 @@
+//! `scamtrends verify DIR`: prove that a published run reproduces. Re-hashes
+//! the inputs named in its manifest (a missing or changed input is reported as
+//! such), re-runs the job into a temporary directory with the recorded
+//! parameters, and compares every output's SHA-256; for a Parquet table that
+//! differs, names the first differing row.
+
+use std::path::Path;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::config::{InputSpec, RunConfig};
+use crate::error::ScamError;
+use crate::load::sources::hash_file;
+use crate::log::info;
+use crate::publish::manifest::{InputRecord, ManifestRecord};
+
+/// Verify the run in `dir`.
+pub fn verify(dir: &Path) -> Result<()> {
+    let manifest = ManifestRecord::read(dir)?;
+    let input_problems: Vec<String> = manifest.inputs.iter().filter_map(input_problem).collect();
+    if !input_problems.is_empty() {
+        return not_reproduced(input_problems);
+    }
+    let tmp = tempfile::tempdir()?;
+    let config = rerun_config(&manifest, &tmp.path().join("out"));
+    info(format!(
+        "re-running {} into a temporary directory",
+        dir.display()
+    ));
+    crate::app::execute(&config)?;
+    let mut differences = Vec::new();
+    for output in manifest
+        .outputs
+        .iter()
+        .filter(|o| o.path != "manifest.json")
+    {
+        let (old, new) = (dir.join(&output.path), config.out.join(&output.path));
+        let new_hash = hash_file(&new).map(|(_, h)| h).unwrap_or_default();
+        let old_hash = hash_file(&old).map(|(_, h)| h).unwrap_or_default();
+        if new_hash != output.sha256 || old_hash != output.sha256 {
+            differences.push(describe_difference(
+                &output.path,
+                &old,
+                &new,
+                old_hash == output.sha256,
+            ));
+        }
+    }
+    if differences.is_empty() {
+        println!(
+            "reproduced: {} outputs match their SHA-256 in {}",
+            manifest.outputs.len(),
+            dir.join("manifest.json").display()
+        );
+        return Ok(());
+    }
+    not_reproduced(differences)
+}
+
+fn not_reproduced(problems: Vec<String>) -> Result<()> {
+    for p in &problems {
+        println!("{p}");
+    }
+    Err(ScamError::NotReproduced(format!(
+        "not reproduced: {} difference(s), listed above",
+        problems.len()
+    ))
+    .into())
+}
+
+/// "missing input …" / "changed input …", or `None` when it still matches.
+fn input_problem(input: &InputRecord) -> Option<String> {
+    match hash_file(Path::new(&input.path)) {
+        Err(e) => Some(format!(
+            "missing input {} ({}): {e}",
+            input.path, input.kind
+        )),
+        Ok((bytes, sha)) if sha != input.sha256 => Some(format!(
+            "changed input {} ({}): {bytes} bytes, SHA-256 {sha}; the manifest recorded {} bytes, {}",
+            input.path, input.kind, input.bytes, input.sha256
+        )),
+        Ok(_) => None,
+    }
+}
+
+/// The recorded parameters, reading exactly the recorded input files.
+fn rerun_config(manifest: &ManifestRecord, out: &Path) -> RunConfig {
+    let files = |kind: &str| -> Vec<String> {
+        manifest
+            .inputs
+            .iter()
+            .filter(|i| i.kind == kind)
+            .map(|i| i.path.clone())
+            .collect()
+    };
+    let mut config = manifest.parameters.clone();
+    config.inputs = InputSpec {
+        transfers: files("transfers"),
+        reports: files("reports"),
+        prices: files("prices"),
+        used_default_data: false,
+    };
+    config.out = out.to_path_buf();
+    config
+}
+
+fn describe_difference(name: &str, old: &Path, new: &Path, old_intact: bool) -> String {
+    if !old_intact {
+        return format!("{name}: the published file no longer matches its manifest hash");
+    }
+    if !name.ends_with(".parquet") {
+        return format!("{name}: differs");
+    }
+    match (read_table(old), read_table(new)) {
+        (Ok(a), Ok(b)) => format!("{name}: {}", first_difference(&a, &b)),
+        _ => format!("{name}: differs (cannot read one side as Parquet)"),
+    }
+}
+
+fn read_table(path: &Path) -> Result<DataFrame> {
+    Ok(ParquetReader::new(std::fs::File::open(path)?).finish()?)
+}
+
+/// Where two tables first differ: schema, row count, or the first row.
+pub fn first_difference(published: &DataFrame, rerun: &DataFrame) -> String {
+    if published.schema() != rerun.schema() {
+        return "schema differs".to_string();
+    }
+    if published.height() != rerun.height() {
+        return format!(
+            "{} rows published, {} rows on re-run",
+            published.height(),
+            rerun.height()
+        );
+    }
+    for row in 0..published.height() {
+        for (a, b) in published.columns().iter().zip(rerun.columns()) {
+            if a.get(row).ok() != b.get(row).ok() {
+                return format!(
+                    "first difference at row {} (0-based), column {}",
+                    row,
+                    a.name()
+                );
+            }
+        }
+    }
+    "same values, different bytes".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_difference_names_the_row_and_column() {
+        let a = df!("k" => ["x", "y"], "v" => [1.0, 2.0]).unwrap();
+        let b = df!("k" => ["x", "y"], "v" => [1.0, 2.5]).unwrap();
+        assert_eq!(
+            first_difference(&a, &b),
+            "first difference at row 1 (0-based), column v"
+        );
+        assert_eq!(
+            first_difference(&a, &a.head(Some(1))),
+            "2 rows published, 1 rows on re-run"
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! Reproducibility and scheduled-run safety (issue #5): verify, the output
+//! lock, atomic publication under SIGKILL, machine-readable logs.
+
+use std::fs;
+use std::time::Duration;
+
+use crate::workdir::{Workdir, fixture};
+
+const LOCKED: i32 = 5;
+const NOT_REPRODUCED: i32 = 6;
+
+fn fixture_run(w: &Workdir) {
+    w.copy_dir(&fixture("multi_file"), "data");
+    w.run_ok(&["run", "--data", "data", "--out", "out"]);
+}
+
+#[test]
+fn verify_says_reproduced_on_an_untouched_run() {
+    let w = Workdir::new();
+    fixture_run(&w);
+    let out = w.run_ok(&["verify", "out"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("reproduced"), "{stdout}");
+}
+
+#[test]
+fn verify_names_a_changed_input() {
+    let w = Workdir::new();
+    fixture_run(&w);
+    let prices = fs::read_to_string(w.path("data/prices.csv")).unwrap();
+    w.write("data/prices.csv", prices.replace("37000", "38000"));
+    let out = w.output(&["verify", "out"]);
+    assert_eq!(out.status.code(), Some(NOT_REPRODUCED));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("changed input data/prices.csv"), "{stdout}");
+}
+
+#[test]
+fn verify_names_a_tampered_output_and_a_missing_input() {
+    let w = Workdir::new();
+    fixture_run(&w);
+    fs::copy(
+        w.path("out/revenue_total.parquet"),
+        w.path("out/revenue.parquet"),
+    )
+    .unwrap();
+    let out = w.output(&["verify", "out"]);
+    assert_eq!(out.status.code(), Some(NOT_REPRODUCED));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("revenue.parquet"));
+    fs::remove_file(w.path("data/reports.csv")).unwrap();
+    let out = w.output(&["verify", "out"]);
+    assert_eq!(out.status.code(), Some(NOT_REPRODUCED));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("missing input data/reports.csv"));
+}
+
+#[test]
+fn a_live_lock_refuses_a_second_run_and_a_stale_one_is_replaced() {
+    let w = Workdir::new();
+    w.copy_dir(&fixture("multi_file"), "data");
+    // this test process is alive: its pid makes a live lock
+    w.write(".out.lock", format!("{}\n", std::process::id()));
+    let err = w.run_fails(&["run", "--data", "data", "--out", "out"], LOCKED);
+    assert!(err.contains("another run"), "{err}");
+    w.write(".out.lock", "4000000000\n");
+    w.run_ok(&["run", "--data", "data", "--out", "out"]);
+    assert!(!w.path(".out.lock").exists(), "the lock is released");
+}
+
+#[test]
+fn a_killed_run_leaves_the_published_output_untouched() {
+    let w = Workdir::new();
+    fixture_run(&w);
+    let before = fs::read(w.path("out/manifest.json")).unwrap();
+    w.run_ok(&[
+        "generate", "--rows", "1500000", "--seed", "3", "--files", "2", "--format", "csv", "--out",
+        "big",
+    ]);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scamtrends"))
+        .current_dir(w.path("."))
+        .args(["run", "--data", "big", "--out", "out"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(fs::read(w.path("out/manifest.json")).unwrap(), before);
+    assert_eq!(
+        fs::read_dir(w.path("out")).unwrap().count(),
+        8,
+        "no extra or missing files"
+    );
+    // the next run replaces the stale lock and cleans the dead run's staging directory
+    w.run_ok(&["run", "--data", "data", "--out", "out"]);
+    let leftovers: Vec<_> = fs::read_dir(w.path("."))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_and_quiet_is_quiet() {
+    let w = Workdir::new();
+    w.copy_dir(&fixture("multi_file"), "data");
+    let out = w.run_ok(&[
+        "run",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--log-format",
+        "json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["level"] == "info" && l["msg"].as_str().unwrap().starts_with("wrote out"))
+    );
+    let out = w.run_ok(&["run", "--data", "data", "--out", "out", "--quiet"]);
+    assert!(out.stderr.is_empty());
+    let out = w.output(&[
+        "--log-format",
+        "json",
+        "run",
+        "--transfers",
+        "nope.csv",
+        "--reports",
+        "x.csv",
+    ]);
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["level"], "error");
+}
