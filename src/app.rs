@@ -16,6 +16,7 @@ use crate::publish::StagedDir;
 use crate::publish::lock::OutputLock;
 use crate::publish::manifest::{LabelVintage, Manifest, Tool};
 use crate::publish::parquet::{METHODOLOGY_VERSION, encode_parquet};
+use crate::publish::unchanged::{Verdict, compare_with_last_run};
 use crate::taxonomy::Taxonomy;
 
 /// Run one command.
@@ -50,6 +51,15 @@ fn run_job(args: RunArgs) -> Result<()> {
 pub fn execute(config: &RunConfig) -> Result<()> {
     let config = config.clone();
     let _lock = OutputLock::acquire(&config.out)?;
+    if config.if_changed {
+        match compare_with_last_run(&config)? {
+            Verdict::Unchanged(msg) => {
+                info(msg);
+                return Ok(());
+            }
+            Verdict::Changed(why) => info(format!("--if-changed: running, {why}")),
+        }
+    }
     let mut timings = BTreeMap::new();
     let started = Instant::now();
     let taxonomy = Arc::new(Taxonomy::load(config.taxonomy.as_deref())?);

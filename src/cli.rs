@@ -116,6 +116,10 @@ pub struct RunArgs {
     /// Count only transfers on or before this UTC day (inclusive). Example: --to 2024-12-31
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
+    /// Do nothing (exit 0, one log line) when the inputs' hashes and the
+    /// parameters equal those of the last run in --out. For cron jobs.
+    #[arg(long)]
+    pub if_changed: bool,
     /// TOML file extending or overriding the scam-type aliases.
     /// Example: --taxonomy taxonomy.toml
     #[arg(long, value_name = "FILE")]

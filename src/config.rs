@@ -58,6 +58,9 @@ pub struct RunConfig {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub taxonomy: Option<PathBuf>,
+    /// `--if-changed`: an execution switch, not a parameter of the figures.
+    #[serde(skip)]
+    pub if_changed: bool,
 }
 
 /// The dataset read when no input flag is given.
@@ -76,6 +79,7 @@ impl RunConfig {
             from: parse_day_flag("--from", args.from.as_deref())?,
             to: parse_day_flag("--to", args.to.as_deref())?,
             taxonomy: args.taxonomy,
+            if_changed: args.if_changed,
         };
         config.validate()?;
         Ok(config)

@@ -31,6 +31,8 @@ pub struct InputFile {
     pub format: FileFormat,
     pub bytes: u64,
     pub sha256: String,
+    /// Modification time, Unix seconds (lets `--if-changed` skip re-hashing).
+    pub mtime: i64,
 }
 
 impl FileFormat {
@@ -53,13 +55,32 @@ impl FileFormat {
 
 /// Expand PATH arguments into files sorted by path, each listed once.
 pub fn resolve_inputs(kind: &str, specs: &[String]) -> Result<Vec<InputFile>> {
+    resolve_paths(kind, specs)?
+        .into_iter()
+        .map(|p| describe_file(kind, p))
+        .collect()
+}
+
+/// Expand PATH arguments into sorted, distinct file paths (nothing is read).
+pub fn resolve_paths(kind: &str, specs: &[String]) -> Result<Vec<PathBuf>> {
     let mut paths = Vec::new();
     for spec in specs {
         paths.extend(expand_spec(kind, spec)?);
     }
     paths.sort();
     paths.dedup();
-    paths.into_iter().map(|p| describe_file(kind, p)).collect()
+    Ok(paths)
+}
+
+/// Size and modification time (Unix seconds) of a file, for cheap change checks.
+pub fn size_and_mtime(path: &Path) -> io::Result<(u64, i64)> {
+    let meta = std::fs::metadata(path)?;
+    let mtime = meta
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    Ok((meta.len(), mtime))
 }
 
 fn expand_spec(kind: &str, spec: &str) -> Result<Vec<PathBuf>> {
@@ -126,10 +147,12 @@ fn describe_file(kind: &str, path: PathBuf) -> Result<InputFile> {
     })?;
     let (bytes, sha256) =
         hash_file(&path).map_err(|e| bad_input(format!("{kind} file {}: {e}", path.display())))?;
+    let mtime = size_and_mtime(&path).map(|m| m.1).unwrap_or(0);
     Ok(InputFile {
         path,
         format,
         bytes,
+        mtime,
         sha256,
     })
 }

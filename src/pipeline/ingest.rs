@@ -25,6 +25,7 @@ pub struct FileCounts {
     pub format: crate::load::sources::FileFormat,
     pub bytes: u64,
     pub sha256: String,
+    pub mtime: i64,
     pub rows_read: u64,
     pub rows_accepted: u64,
     pub rows_rejected: u64,
@@ -161,8 +162,9 @@ impl Loaded {
                 format: file.format,
                 bytes: file.bytes,
                 sha256: file.sha256.clone(),
+                mtime: file.mtime,
                 rows_read: read,
-                rows_accepted: read - rejected[i] - dup,
+                rows_accepted: read.saturating_sub(rejected[i] + dup),
                 rows_rejected: rejected[i],
                 duplicates_dropped: dup,
             });

@@ -63,6 +63,9 @@ impl Manifest<'_> {
 #[derive(Debug, Deserialize)]
 pub struct ManifestRecord {
     pub parameters: RunConfig,
+    /// The same parameters as raw JSON, for exact comparison.
+    #[serde(skip)]
+    pub parameters_json: serde_json::Value,
     pub inputs: Vec<InputRecord>,
     pub outputs: Vec<OutputRecord>,
 }
@@ -74,6 +77,8 @@ pub struct InputRecord {
     pub path: String,
     pub bytes: u64,
     pub sha256: String,
+    #[serde(default)]
+    pub mtime: i64,
 }
 
 /// One output as recorded.
@@ -89,7 +94,11 @@ impl ManifestRecord {
         let path = dir.join("manifest.json");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| crate::error::bad_input(format!("{}: {e}", path.display())))?;
-        serde_json::from_str(&text)
-            .map_err(|e| crate::error::bad_input(format!("{}: {e}", path.display())))
+        let bad =
+            |e: serde_json::Error| crate::error::bad_input(format!("{}: {e}", path.display()));
+        let mut record: ManifestRecord = serde_json::from_str(&text).map_err(bad)?;
+        let raw: serde_json::Value = serde_json::from_str(&text).map_err(bad)?;
+        record.parameters_json = raw["parameters"].clone();
+        Ok(record)
     }
 }

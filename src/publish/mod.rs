@@ -7,6 +7,7 @@
 pub mod lock;
 pub mod manifest;
 pub mod parquet;
+pub mod unchanged;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -138,3 +138,51 @@ fn json_logs_are_one_object_per_line_and_quiet_is_quiet() {
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["level"], "error");
 }
+
+#[test]
+fn if_changed_skips_a_run_whose_inputs_and_parameters_are_the_same() {
+    let w = Workdir::new();
+    fixture_run(&w);
+    let manifest = || fs::read(w.path("out/manifest.json")).unwrap();
+    let before = manifest();
+    let args = ["run", "--data", "data", "--out", "out", "--if-changed"];
+    let out = w.run_ok(&args);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to do"));
+    assert_eq!(manifest(), before, "nothing was rewritten");
+    // same bytes, new mtime: re-hashed, still unchanged
+    let reports = fs::read(w.path("data/reports.csv")).unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    w.write("data/reports.csv", &reports);
+    assert!(String::from_utf8_lossy(&w.run_ok(&args).stderr).contains("nothing to do"));
+    // a different parameter or a changed input runs again
+    let out = w.run_ok(&[
+        "run",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--if-changed",
+        "--period",
+        "year",
+    ]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("nothing to do"));
+    w.write(
+        "data/reports.csv",
+        [
+            reports.as_slice(),
+            b"F7,2024-05-01,tron,TNew,phishing,US,,x\n",
+        ]
+        .concat(),
+    );
+    let out = w.run_ok(&[
+        "run",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--if-changed",
+        "--period",
+        "year",
+    ]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("nothing to do"));
+}
