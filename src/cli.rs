@@ -56,6 +56,12 @@ pub enum Command {
     /// Example: scamtrends verify out
     #[command(after_help = EXIT_CODES_HELP)]
     Verify(VerifyArgs),
+    /// Revenue per period as labels accumulate: one line per --labels-as-of date.
+    ///
+    /// Writes DIR/revisions.parquet and DIR/revisions.svg.
+    /// Example: scamtrends revisions --labels-as-of 2023-12-31,2024-06-30,2024-12-31 --period year
+    #[command(after_help = EXIT_CODES_HELP)]
+    Revisions(RevisionsArgs),
     /// Write a synthetic canonical dataset in the standard layout.
     ///
     /// Example: scamtrends generate --rows 1000000 --seed 7 --out synthetic --format parquet
@@ -131,6 +137,28 @@ pub struct RunArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+/// Flags of `scamtrends revisions`.
+#[derive(Debug, Args)]
+pub struct RevisionsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Label vintages, comma-separated. Example: --labels-as-of 2023-12-31,2024-12-31
+    #[arg(long, value_name = "D1,D2,...", required = true)]
+    pub labels_as_of: String,
+    /// Period of the table. Example: --period quarter
+    #[arg(long, value_enum, default_value_t = PeriodArg::Year)]
+    pub period: PeriodArg,
+    /// Region level used for attribution (regions do not change totals).
+    #[arg(long, value_enum, default_value_t = RegionLevelArg::Subregion)]
+    pub region_level: RegionLevelArg,
+    /// TOML file extending the scam-type aliases.
+    #[arg(long, value_name = "FILE")]
+    pub taxonomy: Option<PathBuf>,
+    /// Output directory (replaced atomically). Example: --out out/revisions
+    #[arg(long, value_name = "DIR", default_value = "out/revisions")]
+    pub out: PathBuf,
 }
 
 /// Flags of `scamtrends verify`.

@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod pricing;
 pub mod publish;
 pub mod regions;
+pub mod revisions;
 pub mod taxonomy;
 pub mod validate;
 pub mod verify;

@@ -113,20 +113,21 @@ impl AttributionParams {
 /// `(chain, tx_hash, transfer_index)`, the first by file then row.
 fn dedupe_transfers(transfers: &Loaded) -> Result<(DataFrame, Vec<u64>)> {
     let before = rows_per_file(&transfers.valid, transfers.files.len())?;
-    let kept = transfers
-        .valid
-        .clone()
-        .lazy()
+    let kept = first_per_identity(transfers.valid.clone().lazy()).collect()?;
+    let after = rows_per_file(&kept, transfers.files.len())?;
+    let dups = before.iter().zip(&after).map(|(b, a)| b - a).collect();
+    Ok((kept, dups))
+}
+
+/// One row per `(chain, tx_hash, transfer_index)`: the first by file, then row.
+fn first_per_identity(transfers: LazyFrame) -> LazyFrame {
+    transfers
         .with_column(col("transfer_index").fill_null(lit(0i64)))
         .sort([FILE, ROW], SortMultipleOptions::default())
         .unique_stable(
             Some(cols(["chain", "tx_hash", "transfer_index"])),
             UniqueKeepStrategy::First,
         )
-        .collect()?;
-    let after = rows_per_file(&kept, transfers.files.len())?;
-    let dups = before.iter().zip(&after).map(|(b, a)| b - a).collect();
-    Ok((kept, dups))
 }
 
 /// Usable price rows that repeat an `(asset, day)` already priced earlier.
@@ -219,24 +220,12 @@ pub fn top_reasons(rejects: &DataFrame, n: usize) -> Result<String> {
 /// Compute every §7 table from ingested inputs.
 pub fn measure(ingested: &Ingested, config: &RunConfig) -> Result<Tables> {
     let day_range = day_range(config);
-    let transfers = in_day_range(
-        ingested
-            .scam_transfers
-            .clone()
-            .lazy()
-            .with_column(col("block_time").floor_div(lit(86_400i64)).alias("day")),
-        "day",
-        day_range,
-    );
-    let daily = daily_prices(usable_prices(ingested.prices.valid.clone().lazy()));
-    let flows = with_periods(
-        value_transfers(
-            classify_flows(transfers, ingested.addresses.clone().lazy()),
-            daily,
-        ),
-        config.period,
-    );
-    let flows = anyhow::Context::context(flows.collect(), "valuing scam-bound transfers")?;
+    let flows = valued_flows(
+        &ingested.scam_transfers,
+        &ingested.addresses,
+        &ingested.prices.valid,
+        config,
+    )?;
     let revenue = revenue_transfers(flows.clone().lazy());
     let table = |keys: &[&str]| with_yoy(rollup(revenue.clone(), keys), keys);
     let total = with_internal_flows(table(&[]), flows.lazy());
@@ -259,6 +248,62 @@ pub fn measure(ingested: &Ingested, config: &RunConfig) -> Result<Tables> {
         ("rejects", rejects_table(ingested)?),
     ];
     Ok(Tables { tables })
+}
+
+/// Scam-bound transfers classified (revenue / internal / self), valued in
+/// micro-dollars and assigned to periods, within `--from`/`--to`.
+pub fn valued_flows(
+    scam_transfers: &DataFrame,
+    addresses: &DataFrame,
+    prices: &DataFrame,
+    config: &RunConfig,
+) -> Result<DataFrame> {
+    let day = col("block_time").floor_div(lit(86_400i64)).alias("day");
+    let transfers = in_day_range(
+        scam_transfers.clone().lazy().with_column(day),
+        "day",
+        day_range(config),
+    );
+    let daily = daily_prices(usable_prices(prices.clone().lazy()));
+    let flows = with_periods(
+        value_transfers(classify_flows(transfers, addresses.clone().lazy()), daily),
+        config.period,
+    );
+    anyhow::Context::context(flows.collect(), "valuing scam-bound transfers")
+}
+
+/// Revenue totals per period (the `revenue_total` table) from valued flows.
+pub fn revenue_totals(flows: &DataFrame) -> Result<DataFrame> {
+    let revenue = revenue_transfers(flows.clone().lazy());
+    Ok(with_internal_flows(with_yoy(rollup(revenue, &[]), &[]), flows.clone().lazy()).collect()?)
+}
+
+/// Attribution and scam-bound transfers with only the reports known on `day`.
+/// `ingested` must have been loaded with labels as of `day` or later.
+pub fn as_of_day(
+    ingested: &Ingested,
+    day: i64,
+    taxonomy: &Taxonomy,
+) -> Result<(DataFrame, DataFrame)> {
+    let reports = reports_as_of(ingested.reports_used.clone().lazy(), Some(day));
+    let addresses = attribute_addresses(reports, taxonomy).collect()?;
+    let keys = addresses.clone().lazy().select([
+        col("chain"),
+        col("address").alias("to_address"),
+        col("scam_type"),
+        col("region"),
+    ]);
+    let on = [col("chain"), col("to_address")];
+    let valid = ingested
+        .transfers
+        .valid
+        .clone()
+        .lazy()
+        .drop(cols(["scam_type", "region"]))
+        .join(keys, on.clone(), on, JoinArgs::new(JoinType::Inner))
+        .collect()?;
+    let scam_transfers = first_per_identity(valid.lazy()).collect()?;
+    Ok((addresses, scam_transfers))
 }
 
 type DayRange = (Option<i64>, Option<i64>);

@@ -7,6 +7,7 @@
 pub mod lock;
 pub mod manifest;
 pub mod parquet;
+pub mod revisions_chart;
 pub mod unchanged;
 
 use std::fs;

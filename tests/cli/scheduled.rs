@@ -186,3 +186,35 @@ fn if_changed_skips_a_run_whose_inputs_and_parameters_are_the_same() {
     ]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("nothing to do"));
 }
+
+#[test]
+fn revisions_show_revenue_growing_as_labels_accumulate() {
+    let w = Workdir::new();
+    w.copy_dir(&fixture("multi_file"), "data");
+    let args = [
+        "revisions",
+        "--data",
+        "data",
+        "--labels-as-of",
+        "2024-12-31,2023-03-31",
+        "--out",
+        "rev",
+    ];
+    w.run_ok(&args);
+    let table = w.table("rev/revisions.parquet");
+    let early = crate::workdir::rows_where(&table, "labels_as_of", "2023-03-31");
+    let late = crate::workdir::rows_where(&table, "labels_as_of", "2024-12-31");
+    // only the pig-butchering address was known by 2023-03-31
+    assert_eq!(crate::workdir::strings(&early, "scam_addresses")[0], "1");
+    assert_eq!(crate::workdir::strings(&late, "scam_addresses")[0], "4");
+    let revenue = |df| crate::workdir::floats(df, "revenue_usd");
+    // 2023: 1200 USDT + 0.75 ETH × 1900.5; 2024: 2000 × 0.9995 + 10 × 1.0005
+    assert_eq!(revenue(&early), [Some(2625.38), Some(2009.01)]);
+    assert_eq!(
+        revenue(&late)[0],
+        Some(3955.37),
+        "matches the full run's 2023 total"
+    );
+    let svg = fs::read_to_string(w.path("rev/revisions.svg")).unwrap();
+    assert_eq!(svg.matches("<polyline").count(), 2);
+}
