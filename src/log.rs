@@ -59,3 +59,18 @@ fn json_line(level: &str, msg: &str) -> String {
     })
     .to_string()
 }
+
+/// A progress bar over `total` bytes for a long stage, shown only when stderr
+/// is a terminal and the log is human: never in cron logs or JSON logs.
+pub fn progress(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if mode() != LogMode::Human || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {eta}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    bar.set_message(what.to_string());
+    Some(bar)
+}

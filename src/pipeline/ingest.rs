@@ -69,6 +69,7 @@ pub fn load_transfers(files: Vec<InputFile>, scam_keys: &DataFrame, tmp: &Path) 
     let kind = InputKind::Transfers;
     let mut frames = Vec::new();
     let mut rows_read = Vec::new();
+    let bar = crate::log::progress(files.iter().map(|f| f.bytes).sum(), "streaming transfers");
     for (i, file) in files.iter().enumerate() {
         let sink = Arc::new(Mutex::new(TransferSink::default()));
         let plan = validated_frame(kind, file, i, tmp)?
@@ -94,6 +95,12 @@ pub fn load_transfers(files: Vec<InputFile>, scam_keys: &DataFrame, tmp: &Path) 
         );
         rows_read.push(done.rows_read);
         frames.append(&mut done.kept);
+        if let Some(bar) = &bar {
+            bar.inc(file.bytes);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     let all = concat_frames(frames, kept_schema(kind, &TRANSFER_EXTRA), kind)?;
     split_rejects(kind, files, all, rows_read)
