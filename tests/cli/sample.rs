@@ -75,3 +75,20 @@ fn sample_victims_come_from_at_least_sixty_countries() {
         countries.len()
     );
 }
+
+#[test]
+fn verify_reproduces_the_sample_run_from_the_repository_root() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run_sample(&out, &[]);
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let args = ["verify", out.to_str().unwrap()];
+    let output = Command::cargo_bin("scamtrends")
+        .unwrap()
+        .current_dir(repo)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", describe(&args, &output));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("reproduced"));
+}
