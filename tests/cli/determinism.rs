@@ -136,3 +136,34 @@ fn tables_carry_tool_and_methodology_metadata() {
     let chunk = &meta.row_groups[0].parquet_columns()[0];
     assert_eq!(format!("{:?}", chunk.compression()), "Zstd");
 }
+
+#[test]
+fn revisions_table_and_chart_are_byte_identical_across_thread_counts() {
+    let w = Workdir::new();
+    w.copy_dir(&fixture("multi_file"), "data");
+    let mut outputs = Vec::new();
+    for (threads, out) in [("1", "rev1"), ("2", "rev2")] {
+        let args = [
+            "revisions",
+            "--data",
+            "data",
+            "--labels-as-of",
+            "2023-06-30,2024-12-31",
+            "--out",
+            out,
+        ];
+        let output = w
+            .command(&args)
+            .env("POLARS_MAX_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            crate::workdir::describe(&args, &output)
+        );
+        let read = |f: &str| fs::read(w.path(out).join(f)).unwrap();
+        outputs.push((read("revisions.parquet"), read("revisions.svg")));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
