@@ -17,6 +17,16 @@ const PALETTE: [&str; 7] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000",
 ];
 
+/// The smallest 1, 2 or 5 × 10^k at or above `raw` (round axis ticks).
+fn nice_step(raw: f64) -> f64 {
+    let magnitude = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude)
+}
+
 /// Compact dollars: $950, $12.5K, $1.2M, $3.4B.
 pub fn compact_usd(v: f64) -> String {
     let (div, suffix) = match v.abs() {
@@ -159,6 +169,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ticks_are_round() {
+        assert_eq!(nice_step(397_000.0), 500_000.0);
+        assert_eq!(nice_step(7.5), 10.0);
+        assert_eq!(nice_step(2.0), 2.0);
+    }
+
+    #[test]
     fn compact_dollars() {
         assert_eq!(compact_usd(950.0), "$950");
         assert_eq!(compact_usd(12_500.0), "$12.5K");
@@ -177,6 +194,6 @@ mod tests {
         let svg = render_svg(&df).unwrap();
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert!(svg.contains("labels as of 2023-12-31") && svg.contains("lower bound"));
-        assert!(svg.contains("$30"), "top axis label");
+        assert!(svg.contains("$40"), "top axis label on a round tick");
     }
 }
