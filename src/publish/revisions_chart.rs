@@ -49,12 +49,13 @@ pub fn compact_usd(v: f64) -> String {
 pub fn render_svg(table: &DataFrame) -> Result<String> {
     let vintages: Vec<String> = unique_strings(table, "labels_as_of")?;
     let periods: Vec<String> = unique_strings(table, "period")?;
-    let max = table
+    let top = table
         .column("revenue_usd")?
         .f64()?
         .max()
         .unwrap_or(0.0)
         .max(1.0);
+    let max = 4.0 * nice_step(top / 4.0);
     let x = |i: usize| LEFT + (W - LEFT - RIGHT) * (i as f64 + 0.5) / periods.len().max(1) as f64;
     let y = |v: f64| H - BOTTOM - (H - TOP - BOTTOM) * v / max;
     let mut svg = String::new();
