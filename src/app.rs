@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run_job(args),
         Command::Validate(args) => validate(args),
         Command::Verify(args) => crate::verify::verify(&args.dir),
+        Command::Query(args) => crate::query::query(&args),
         Command::Revisions(args) => crate::revisions::revisions(args),
         Command::Generate(args) => {
             crate::generate::generate(&crate::generate::GenerateConfig::from_args(args)?)

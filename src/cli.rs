@@ -62,6 +62,13 @@ pub enum Command {
     /// Example: scamtrends revisions --labels-as-of 2023-12-31,2024-06-30,2024-12-31 --period year
     #[command(after_help = EXIT_CODES_HELP)]
     Revisions(RevisionsArgs),
+    /// Run a SQL file (polars-sql) over a run's output tables.
+    ///
+    /// Tables are named after their files: revenue, revenue_by_type, revenue_by_region,
+    /// revenue_total, reported_losses, addresses, rejects.
+    /// Example: scamtrends query queries/top_regions_per_type.sql --run out --format csv
+    #[command(after_help = EXIT_CODES_HELP)]
+    Query(QueryArgs),
     /// Write a synthetic canonical dataset in the standard layout.
     ///
     /// Example: scamtrends generate --rows 1000000 --seed 7 --out synthetic --format parquet
@@ -159,6 +166,31 @@ pub struct RevisionsArgs {
     /// Output directory (replaced atomically). Example: --out out/revisions
     #[arg(long, value_name = "DIR", default_value = "out/revisions")]
     pub out: PathBuf,
+}
+
+/// Flags of `scamtrends query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The SQL file. Example: queries/quarter_on_quarter.sql
+    #[arg(value_name = "FILE.sql")]
+    pub file: PathBuf,
+    /// The run directory whose Parquet tables the query reads. Example: --run out
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub run: PathBuf,
+    /// Output format: a printed table, CSV, or Parquet (Parquet needs --output).
+    #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+    pub format: QueryFormat,
+    /// Write the result to this file instead of stdout. Example: --output top.csv
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `--format` values of `query`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum QueryFormat {
+    Table,
+    Csv,
+    Parquet,
 }
 
 /// Flags of `scamtrends verify`.

@@ -15,6 +15,7 @@ pub mod period;
 pub mod pipeline;
 pub mod pricing;
 pub mod publish;
+pub mod query;
 pub mod regions;
 pub mod revisions;
 pub mod taxonomy;

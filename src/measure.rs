@@ -46,11 +46,20 @@ fn exprs(names: &[&str]) -> Vec<Expr> {
 }
 
 /// Whole cents of a micro-dollar sum, as dollars (half up; sums are ≥ 0).
+/// The division happens in Rust so that each value is the double nearest to
+/// its cents (an engine may turn `/ 100` into `* 0.01`, which is not).
 fn micros_to_dollars(micros: Expr) -> Expr {
-    (micros + lit(5_000i64))
-        .floor_div(lit(10_000i64))
-        .cast(DataType::Float64)
-        / lit(100.0)
+    (micros + lit(5_000i64)).floor_div(lit(10_000i64)).map(
+        |c| {
+            let out: Float64Chunked = c
+                .i64()?
+                .iter()
+                .map(|v| v.map(|cents| cents as f64 / 100.0))
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Float64)),
+    )
 }
 
 /// The §7 metrics of revenue transfers grouped by `keys` (after `period`, `period_start`).
@@ -331,5 +340,15 @@ mod tests {
             .flatten()
             .collect();
         assert_eq!(got, [1.24, 1.23]);
+        let exact = df!("m" => [4_763_690_000i64])
+            .unwrap()
+            .lazy()
+            .select([micros_to_dollars(col("m"))])
+            .collect()
+            .unwrap();
+        assert_eq!(
+            exact.column("m").unwrap().f64().unwrap().get(0),
+            Some(4763.69)
+        );
     }
 }

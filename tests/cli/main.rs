@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod determinism;
+mod query;
 mod rules;
 mod sample;
 mod scheduled;
