@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
-use polars::prelude::ChunkAgg;
+use polars::prelude::{ChunkAgg, DataFrame};
 
 use crate::cli::{Cli, Command, LogFormatArg, RunArgs, ValidateArgs};
 use crate::config::{CheckConfig, InputSpec, RegionLevel, RunConfig};
@@ -51,56 +51,66 @@ fn run_job(args: RunArgs) -> Result<()> {
 
 /// Run the whole job for a resolved config and publish its outputs.
 pub fn execute(config: &RunConfig) -> Result<()> {
-    let config = config.clone();
     let _lock = OutputLock::acquire(&config.out)?;
-    if config.if_changed {
-        match compare_with_last_run(&config)? {
-            Verdict::Unchanged(msg) => {
-                info(msg);
-                return Ok(());
-            }
-            Verdict::Changed(why) => info(format!("--if-changed: running, {why}")),
-        }
+    if config.if_changed && unchanged_since_last_run(config)? {
+        return Ok(());
     }
-    let mut timings = BTreeMap::new();
     let started = Instant::now();
     let taxonomy = Arc::new(Taxonomy::load(config.taxonomy.as_deref())?);
-    let ingested = ingest(&config.inputs, &taxonomy, &AttributionParams::of(&config))?;
+    let ingested = ingest(&config.inputs, &taxonomy, &AttributionParams::of(config))?;
     log_ingest(&ingested);
     check_inputs(&ingested, &config.checks)?;
-    timings.insert(
-        "load_validate_attribute".to_string(),
-        started.elapsed().as_millis() as u64,
-    );
+    let mut timings = BTreeMap::from([("load_validate_attribute".to_string(), millis(started))]);
     let measured_at = Instant::now();
-    let tables = measure(&ingested, &config)?;
-    timings.insert(
-        "measure".to_string(),
-        measured_at.elapsed().as_millis() as u64,
-    );
+    let tables = measure(&ingested, config)?;
+    timings.insert("measure".to_string(), millis(measured_at));
+    let out = publish(config, &ingested, &tables.tables, timings)?;
+    log_tables(&tables.tables);
+    info(format!("wrote {} ({} ms)", out.display(), millis(started)));
+    Ok(())
+}
+
+fn millis(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
+
+/// `--if-changed`: log the verdict; true when there is nothing to do.
+fn unchanged_since_last_run(config: &RunConfig) -> Result<bool> {
+    match compare_with_last_run(config)? {
+        Verdict::Unchanged(msg) => {
+            info(msg);
+            Ok(true)
+        }
+        Verdict::Changed(why) => {
+            info(format!("--if-changed: running, {why}"));
+            Ok(false)
+        }
+    }
+}
+
+/// Write the tables and the manifest into a staging directory and swap it in.
+fn publish(
+    config: &RunConfig,
+    ingested: &Ingested,
+    tables: &[(&str, DataFrame)],
+    timings_ms: BTreeMap<String, u64>,
+) -> Result<std::path::PathBuf> {
     let mut staged = StagedDir::new(&config.out)?;
-    for (name, df) in &tables.tables {
+    for (name, df) in tables {
         staged.write(&format!("{name}.parquet"), &encode_parquet(name, df)?)?;
     }
     let manifest = Manifest {
         tool: Tool::default(),
         methodology_version: METHODOLOGY_VERSION,
-        parameters: &config,
+        parameters: config,
         inputs: &ingested.counts,
-        label_vintage: label_vintage(&ingested, &config)?,
+        label_vintage: label_vintage(ingested, config)?,
         unmatched_labels: &ingested.unmatched_labels,
         outputs: staged.written.clone(),
-        timings_ms: timings,
+        timings_ms,
     };
     staged.write("manifest.json", &manifest.to_json()?)?;
-    let out = staged.commit()?;
-    log_tables(&tables.tables);
-    info(format!(
-        "wrote {} ({} ms)",
-        out.display(),
-        started.elapsed().as_millis()
-    ));
-    Ok(())
+    staged.commit()
 }
 
 fn validate(args: ValidateArgs) -> Result<()> {
@@ -167,7 +177,7 @@ fn log_ingest(ingested: &Ingested) {
     ));
 }
 
-fn log_tables(tables: &[(&str, polars::prelude::DataFrame)]) {
+fn log_tables(tables: &[(&str, DataFrame)]) {
     let sizes: Vec<String> = tables
         .iter()
         .map(|(n, df)| format!("{n} {}", df.height()))

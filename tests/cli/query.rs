@@ -76,5 +76,8 @@ fn a_query_error_names_the_file_and_position() {
     fixture_outputs(&w);
     w.write("bad.sql", "SELECT *\nFROM revenue WHERE revenue_usd > )");
     let err = w.run_fails(&["query", "bad.sql", "--run", "out"], 3);
-    assert!(err.contains("bad.sql") && err.contains("Line: 2, Column: 34"), "{err}");
+    assert!(
+        err.contains("bad.sql") && err.contains("Line: 2, Column: 34"),
+        "{err}"
+    );
 }
