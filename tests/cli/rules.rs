@@ -353,3 +353,21 @@ fn globs_and_the_transactions_alias_select_files() {
     );
     assert!(err.contains("matches no input file"), "{err}");
 }
+
+#[test]
+fn a_byte_order_mark_and_crlf_line_ends_are_read() {
+    let w = Workdir::new();
+    let transfers = format!("\u{feff}{T_HEADER}tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n")
+        .replace('\n', "\r\n");
+    w.write("data/transfers/t.csv", transfers);
+    w.write(
+        "data/reports.csv",
+        format!("{R_HEADER}{REPORTS}").replace('\n', "\r\n"),
+    );
+    run(&w, &[]);
+    assert_eq!(
+        floats(&w.table("out/revenue_total.parquet"), "revenue_usd"),
+        [Some(10.0)]
+    );
+    assert_eq!(w.table("out/rejects.parquet").height(), 0);
+}
