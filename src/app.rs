@@ -166,15 +166,30 @@ fn log_ingest(ingested: &Ingested) {
             c.duplicates_dropped
         ));
     }
-    for (label, n) in &ingested.unmatched_labels {
-        warn(format!(
-            "scam_type label {label:?} matches no alias: counted as other ({n} reports)"
-        ));
-    }
+    log_unmatched_labels(&ingested.unmatched_labels);
     info(format!(
         "{} scam addresses attributed",
         ingested.addresses.height()
     ));
+}
+
+/// The most frequent unmatched labels (all of them are in the manifest).
+fn log_unmatched_labels(labels: &BTreeMap<String, u64>) {
+    const SHOWN: usize = 10;
+    let mut by_count: Vec<(&String, &u64)> = labels.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (label, n) in by_count.iter().take(SHOWN) {
+        warn(format!(
+            "scam_type label {label:?} matches no alias: counted as other ({n} reports)"
+        ));
+    }
+    if by_count.len() > SHOWN {
+        let rest: u64 = by_count[SHOWN..].iter().map(|(_, n)| **n).sum();
+        warn(format!(
+            "{} more unmatched labels ({rest} reports) counted as other; all are listed in manifest.json",
+            by_count.len() - SHOWN
+        ));
+    }
 }
 
 fn log_tables(tables: &[(&str, DataFrame)]) {

@@ -94,6 +94,10 @@ pub struct InputArgs {
     /// Example: --prices prices.csv
     #[arg(long, value_name = "PATH")]
     pub prices: Vec<String>,
+    /// TOML column mapping for exports that are not in the canonical columns
+    /// (see docs/cli.md). Example: --mapping btc-prices.toml
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
     /// Accept an export with no transfers (otherwise it is an error).
     #[arg(long)]
     pub allow_empty: bool,

@@ -37,6 +37,9 @@ pub struct InputSpec {
     pub prices: Vec<String>,
     /// True when no input flag was given and the sample data is used.
     pub used_default_data: bool,
+    /// `--mapping`: column mapping for non-canonical exports.
+    #[serde(default)]
+    pub mapping: Option<PathBuf>,
 }
 
 /// Checks on the inputs shared by `run` and `validate`.
@@ -129,6 +132,7 @@ impl InputSpec {
             reports: args.reports.clone(),
             prices: args.prices.clone(),
             used_default_data,
+            mapping: args.mapping.clone(),
         };
         if let Some(dir) = data {
             spec.add_standard_layout(&dir)?;

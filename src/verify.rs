@@ -100,6 +100,7 @@ fn rerun_config(manifest: &ManifestRecord, out: &Path) -> RunConfig {
         reports: files("reports"),
         prices: files("prices"),
         used_default_data: false,
+        mapping: manifest.parameters.inputs.mapping.clone(),
     };
     config.out = out.to_path_buf();
     config

@@ -6,6 +6,7 @@
 //! pipeline streams them through [`TransferSink`], which keeps only rejects and
 //! rows that reach a scam address, and counts every row it sees.
 
+pub mod mapping;
 pub mod scan;
 pub mod sources;
 
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Result;
 use polars::prelude::*;
 
+use crate::load::mapping::KindMapping;
 use crate::load::sources::{InputFile, readable_path};
 use crate::validate::{InputKind, with_reject_columns};
 
@@ -36,9 +38,10 @@ pub fn validated_frame(
     file: &InputFile,
     index: usize,
     tmp: &Path,
+    mapping: Option<&KindMapping>,
 ) -> Result<LazyFrame> {
     let readable = readable_path(file, tmp)?;
-    let lf = scan::scan_typed(file, &readable, kind)?;
+    let lf = scan::scan_typed(file, &readable, kind, mapping)?;
     let lf = lf.with_column(lit(index as u32).cast(DataType::UInt32).alias(FILE));
     Ok(with_reject_columns(lf, kind))
 }

@@ -12,6 +12,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::error::bad_input;
+use crate::load::mapping::{KindMapping, parse_with_format};
 use crate::load::sources::{FileFormat, InputFile};
 use crate::validate::timestamps::parse_timestamp;
 use crate::validate::{ColumnKind, ColumnSpec, InputKind, raw_name};
@@ -20,19 +21,30 @@ use crate::validate::{ColumnKind, ColumnSpec, InputKind, raw_name};
 pub const ROW: &str = "_row";
 
 /// A typed lazy frame over one file (`readable` is the decompressed path).
-pub fn scan_typed(file: &InputFile, readable: &Path, kind: InputKind) -> Result<LazyFrame> {
-    let mut lf = scan_raw(file, readable)?;
-    let schema = lf.collect_schema().map_err(|e| {
+pub fn scan_typed(
+    file: &InputFile,
+    readable: &Path,
+    kind: InputKind,
+    mapping: Option<&KindMapping>,
+) -> Result<LazyFrame> {
+    let cannot_read = |e: PolarsError| {
         bad_input(format!(
             "{} file {}: cannot read: {e}",
             kind.name(),
             file.path.display()
         ))
-    })?;
+    };
+    let mut lf = scan_raw(file, readable)?;
+    let mut schema = lf.collect_schema().map_err(cannot_read)?;
+    if let Some(m) = mapping {
+        lf = lf.select(m.project(kind, &schema, ROW));
+        schema = lf.collect_schema().map_err(cannot_read)?;
+    }
     check_columns(file, kind, &schema)?;
+    let format = mapping.and_then(|m| m.timestamp_format.clone());
     let mut exprs = vec![col(ROW).cast(DataType::Int64)];
     for c in kind.columns() {
-        exprs.extend(typed_column(c, schema.get(c.name)));
+        exprs.extend(typed_column(c, schema.get(c.name), format.as_deref()));
     }
     Ok(lf.select(exprs))
 }
@@ -89,7 +101,7 @@ fn check_columns(file: &InputFile, kind: InputKind, schema: &Schema) -> Result<(
 }
 
 /// The typed column and its raw-text twin; nulls when the column is absent.
-fn typed_column(c: &ColumnSpec, dtype: Option<&DataType>) -> [Expr; 2] {
+fn typed_column(c: &ColumnSpec, dtype: Option<&DataType>, format: Option<&str>) -> [Expr; 2] {
     let Some(dtype) = dtype else {
         let null_typed = lit(NULL).cast(output_dtype(c.kind));
         return [
@@ -106,7 +118,7 @@ fn typed_column(c: &ColumnSpec, dtype: Option<&DataType>) -> [Expr; 2] {
         ColumnKind::Hash => lowercase_when_prefixed(raw.clone(), &["0x"]),
         ColumnKind::Float => number(c.name, dtype, raw.clone(), DataType::Float64),
         ColumnKind::Integer => number(c.name, dtype, raw.clone(), DataType::Int64),
-        ColumnKind::Timestamp(date_ok) => timestamp(c.name, dtype, raw.clone(), date_ok),
+        ColumnKind::Timestamp(date_ok) => timestamp(c.name, dtype, raw.clone(), date_ok, format),
     };
     [typed.alias(c.name), raw.alias(raw_name(c.name))]
 }
@@ -152,7 +164,7 @@ fn number(name: &str, dtype: &DataType, raw: Expr, target: DataType) -> Expr {
     }
 }
 
-fn timestamp(name: &str, dtype: &DataType, raw: Expr, date_ok: bool) -> Expr {
+fn timestamp(name: &str, dtype: &DataType, raw: Expr, date_ok: bool, format: Option<&str>) -> Expr {
     match dtype {
         DataType::Datetime(_, _) => col(name)
             .dt()
@@ -160,19 +172,27 @@ fn timestamp(name: &str, dtype: &DataType, raw: Expr, date_ok: bool) -> Expr {
             .floor_div(lit(1000i64)),
         DataType::Date => col(name).cast(DataType::Int32).cast(DataType::Int64) * lit(86_400i64),
         d if d.is_integer() => col(name).cast(DataType::Int64),
-        _ => raw.map(
-            move |c| parse_timestamp_column(&c, date_ok),
-            |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
-        ),
+        _ => {
+            let format = format.map(str::to_string);
+            raw.map(
+                move |c| parse_timestamp_column(&c, date_ok, format.as_deref()),
+                |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+            )
+        }
     }
 }
 
 /// Parse a text column of timestamps into UTC Unix seconds (null when invalid).
-fn parse_timestamp_column(c: &Column, date_ok: bool) -> PolarsResult<Column> {
+fn parse_timestamp_column(c: &Column, date_ok: bool, format: Option<&str>) -> PolarsResult<Column> {
     let parsed: Int64Chunked = c
         .str()?
         .iter()
-        .map(|v| v.and_then(|s| parse_timestamp(s, date_ok)))
+        .map(|v| {
+            v.and_then(|s| match format {
+                Some(f) => parse_with_format(s, f),
+                None => parse_timestamp(s, date_ok),
+            })
+        })
         .collect();
     Ok(parsed.with_name(c.name().clone()).into_column())
 }
@@ -203,7 +223,7 @@ mod tests {
     #[test]
     fn text_timestamps_become_utc_seconds() {
         let df = df!("t" => [Some("2024-02-01T08:00:00+08:00"), Some("nope"), None]).unwrap();
-        let expr = timestamp("t", &DataType::String, col("t"), false);
+        let expr = timestamp("t", &DataType::String, col("t"), false, None);
         let out = df.lazy().select([expr]).collect().unwrap();
         let got: Vec<_> = out.column("t").unwrap().i64().unwrap().iter().collect();
         assert_eq!(got, [Some(1_706_745_600), None, None]);

@@ -12,6 +12,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::error::bad_input;
+use crate::load::mapping::KindMapping;
 use crate::load::sources::InputFile;
 use crate::load::{FILE, TransferSink, kept_columns, kept_schema, validated_frame};
 use crate::validate::InputKind;
@@ -48,11 +49,16 @@ pub struct Loaded {
 const TRANSFER_EXTRA: [&str; 2] = ["scam_type", "region"];
 
 /// Collect a small input (reports, prices) whole.
-pub fn load_small(kind: InputKind, files: Vec<InputFile>, tmp: &Path) -> Result<Loaded> {
+pub fn load_small(
+    kind: InputKind,
+    files: Vec<InputFile>,
+    tmp: &Path,
+    mapping: Option<&KindMapping>,
+) -> Result<Loaded> {
     let mut frames = Vec::new();
     let mut rows_read = Vec::new();
     for (i, file) in files.iter().enumerate() {
-        let df = validated_frame(kind, file, i, tmp)?
+        let df = validated_frame(kind, file, i, tmp, mapping)?
             .select(kept_columns(kind, &[]))
             .collect()
             .map_err(|e| read_error(kind, file, e))?;
@@ -65,14 +71,19 @@ pub fn load_small(kind: InputKind, files: Vec<InputFile>, tmp: &Path) -> Result<
 
 /// Stream transfers, keeping rejects and rows whose `to_address` is in `scam_keys`
 /// (columns `chain, address, scam_type, region`).
-pub fn load_transfers(files: Vec<InputFile>, scam_keys: &DataFrame, tmp: &Path) -> Result<Loaded> {
+pub fn load_transfers(
+    files: Vec<InputFile>,
+    scam_keys: &DataFrame,
+    tmp: &Path,
+    mapping: Option<&KindMapping>,
+) -> Result<Loaded> {
     let kind = InputKind::Transfers;
     let mut frames = Vec::new();
     let mut rows_read = Vec::new();
     let bar = crate::log::progress(files.iter().map(|f| f.bytes).sum(), "streaming transfers");
     for (i, file) in files.iter().enumerate() {
         let sink = Arc::new(Mutex::new(TransferSink::default()));
-        let plan = validated_frame(kind, file, i, tmp)?
+        let plan = validated_frame(kind, file, i, tmp, mapping)?
             .join(
                 scam_keys
                     .clone()

@@ -13,6 +13,7 @@ use polars::prelude::*;
 use crate::attribute::{attribute_addresses, classify_reports, reports_as_of};
 use crate::config::{CheckConfig, InputSpec, RunConfig};
 use crate::error::{ScamError, bad_input};
+use crate::load::mapping::Mapping;
 use crate::load::sources::resolve_inputs;
 use crate::load::{FILE, scan::ROW};
 use crate::measure::{
@@ -52,15 +53,18 @@ pub fn ingest(
     params: &AttributionParams,
 ) -> Result<Ingested> {
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
+    let mapping = Mapping::load(spec.mapping.as_deref())?;
     let reports = load_small(
         InputKind::Reports,
         resolve_inputs("reports", &spec.reports)?,
         tmp.path(),
+        mapping.of(InputKind::Reports),
     )?;
     let prices = load_small(
         InputKind::Prices,
         resolve_inputs("prices", &spec.prices)?,
         tmp.path(),
+        mapping.of(InputKind::Prices),
     )?;
     let classified = classify_reports(
         reports.valid.clone().lazy(),
@@ -75,6 +79,7 @@ pub fn ingest(
         resolve_inputs("transfers", &spec.transfers)?,
         &addresses,
         tmp.path(),
+        mapping.of(InputKind::Transfers),
     )?;
     let (scam_transfers, duplicates) = dedupe_transfers(&transfers)?;
     let price_dups = price_duplicates(&prices)?;

@@ -44,3 +44,98 @@ fn every_iso_code_maps_to_its_m49_region() {
         assert_eq!(region_of(Some(&a3[i]), RegionLevel::Country), want_country);
     }
 }
+
+/// A `Date,Close` price history (caerus BTC) read through a column mapping.
+const BTC_PRICE_MAPPING: &str = r#"
+[prices]
+columns = { Date = "date", Close = "price_usd" }
+constants = { asset = "BTC" }
+timestamp_format = "%Y-%m-%d"
+"#;
+
+#[test]
+fn real_btc_price_history_loads_through_a_mapping_with_zero_prices_missing() {
+    let w = crate::workdir::Workdir::new();
+    let prices = shared().join("data/prices/btc_daily_close_2011_2018.csv");
+    w.write("btc.toml", BTC_PRICE_MAPPING);
+    w.write("reports.csv", "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\nR1,2011-01-01,bitcoin,bc1qscam,ponzi,US,,t\n");
+    // 2011-10-02 has Close = 0.0 (missing): the fallback finds 4.82 on 2011-09-29
+    w.write(
+        "t.csv",
+        "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\n\
+         bitcoin,a,0,2011-10-02 12:00:00,bc1qv1,bc1qscam,BTC,1,\n\
+         bitcoin,b,0,2017-12-17 12:00:00,bc1qv2,bc1qscam,BTC,0.5,\n",
+    );
+    let args = [
+        "run",
+        "--transfers",
+        "t.csv",
+        "--reports",
+        "reports.csv",
+        "--prices",
+        prices.to_str().unwrap(),
+        "--mapping",
+        "btc.toml",
+        "--period",
+        "year",
+        "--out",
+        "out",
+    ];
+    w.run_ok(&args);
+    let total = w.table("out/revenue_total.parquet");
+    assert_eq!(strings(&total, "period"), ["2011", "2017"]);
+    // 0.5 × 19,075.6475 = 9,537.82375
+    assert_eq!(
+        crate::workdir::floats(&total, "revenue_usd"),
+        [Some(4.82), Some(9537.82)]
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
+    let p = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "prices")
+        .unwrap();
+    assert_eq!(
+        (p["rows_read"].as_u64(), p["rows_rejected"].as_u64()),
+        (Some(2522), Some(0))
+    );
+}
+
+#[test]
+fn real_forta_labels_load_as_reports_through_a_mapping() {
+    let w = crate::workdir::Workdir::new();
+    let labels = shared().join("data/forta/etherscan_malicious_labels.csv");
+    w.write(
+        "forta.toml",
+        r#"
+[reports]
+columns = { banned_address = ["address", "report_id"], wallet_tag = "scam_type", data_source = "source" }
+constants = { chain = "ethereum", reported_at = "2023-01-01" }
+"#,
+    );
+    w.write("t.csv", "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\nethereum,0x1,0,1700000000,0x1111,0x80D7BB18521ACBEF32D7906502EBE94928690E93,USDT,25,25\n");
+    let args = [
+        "run",
+        "--transfers",
+        "t.csv",
+        "--reports",
+        labels.to_str().unwrap(),
+        "--mapping",
+        "forta.toml",
+        "--out",
+        "out",
+    ];
+    w.run_ok(&args);
+    let addresses = w.table("out/addresses.parquet");
+    // 7,780 rows; 7 have no wallet_tag (rejected); 7,252 addresses once checksum case is folded
+    assert_eq!(addresses.height(), 7252);
+    assert_eq!(w.table("out/rejects.parquet").height(), 7);
+    let by_type = w.table("out/revenue_by_type.parquet");
+    assert_eq!(
+        strings(&by_type, "scam_type"),
+        ["phishing"],
+        "Fake_Phishing1772 → phishing"
+    );
+}
