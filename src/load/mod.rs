@@ -6,7 +6,9 @@
 //! pipeline streams them through [`TransferSink`], which keeps only rejects and
 //! rows that reach a scam address, and counts every row it sees.
 
+pub mod ethereum_etl;
 pub mod mapping;
+pub mod ndjson;
 pub mod scan;
 pub mod sources;
 

@@ -12,6 +12,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::error::bad_input;
+use crate::load::ethereum_etl;
 use crate::load::mapping::{KindMapping, parse_with_format};
 use crate::load::sources::{FileFormat, InputFile};
 use crate::validate::timestamps::parse_timestamp;
@@ -38,6 +39,13 @@ pub fn scan_typed(
     let mut schema = lf.collect_schema().map_err(cannot_read)?;
     if let Some(m) = mapping {
         lf = lf.select(m.project(kind, &schema, ROW));
+        schema = lf.collect_schema().map_err(cannot_read)?;
+    } else if kind == InputKind::Transfers && ethereum_etl::is_token_transfers(&schema) {
+        crate::log::info(format!(
+            "{}: detected format ethereum-etl token_transfers (chain ethereum)",
+            file.path.display()
+        ));
+        lf = lf.select(ethereum_etl::project(&schema, ROW, "ethereum"));
         schema = lf.collect_schema().map_err(cannot_read)?;
     }
     check_columns(file, kind, &schema)?;

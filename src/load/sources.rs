@@ -21,6 +21,8 @@ pub enum FileFormat {
     CsvGz,
     CsvZst,
     Parquet,
+    /// Newline-delimited JSON (`.json`, `.jsonl`, `.ndjson`), one flat object a line.
+    Ndjson,
 }
 
 /// One input file as named on the command line (after expansion).
@@ -47,6 +49,8 @@ impl FileFormat {
             Some(FileFormat::CsvZst)
         } else if name.ends_with(".csv") {
             Some(FileFormat::Csv)
+        } else if name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+            Some(FileFormat::Ndjson)
         } else {
             None
         }
@@ -113,7 +117,7 @@ fn list_dir(kind: &str, dir: &Path) -> Result<Vec<PathBuf>> {
     }
     if files.is_empty() {
         return Err(bad_input(format!(
-            "{kind} directory {}: no .csv, .csv.gz, .csv.zst or .parquet files",
+            "{kind} directory {}: no .csv, .csv.gz, .csv.zst, .parquet or NDJSON files",
             dir.display()
         )));
     }
@@ -141,7 +145,7 @@ fn expand_glob(kind: &str, pattern: &str) -> Result<Vec<PathBuf>> {
 fn describe_file(kind: &str, path: PathBuf) -> Result<InputFile> {
     let format = FileFormat::of(&path).ok_or_else(|| {
         bad_input(format!(
-            "{kind} file {}: unknown format (expected .csv, .csv.gz, .csv.zst or .parquet)",
+            "{kind} file {}: unknown format (expected .csv, .csv.gz, .csv.zst, .parquet or .json/.jsonl/.ndjson)",
             path.display()
         ))
     })?;
@@ -183,6 +187,16 @@ pub fn hex(bytes: &[u8]) -> String {
 pub fn readable_path(file: &InputFile, tmp: &Path) -> Result<PathBuf> {
     let reader: Box<dyn Read> = match file.format {
         FileFormat::Csv | FileFormat::Parquet => return Ok(file.path.clone()),
+        FileFormat::Ndjson => {
+            let target = tmp.join(format!("{}.csv", file.sha256));
+            super::ndjson::ndjson_to_csv(&file.path, &target).map_err(|e| {
+                bad_input(format!(
+                    "{}: not NDJSON of flat objects: {e}",
+                    file.path.display()
+                ))
+            })?;
+            return Ok(target);
+        }
         FileFormat::CsvGz => Box::new(flate2::read::MultiGzDecoder::new(File::open(&file.path)?)),
         FileFormat::CsvZst => Box::new(zstd::stream::read::Decoder::new(File::open(&file.path)?)?),
     };
@@ -213,7 +227,11 @@ mod tests {
             FileFormat::of(Path::new("x.parquet")),
             Some(FileFormat::Parquet)
         );
-        assert_eq!(FileFormat::of(Path::new("x.json")), None);
+        assert_eq!(
+            FileFormat::of(Path::new("x.json")),
+            Some(FileFormat::Ndjson)
+        );
+        assert_eq!(FileFormat::of(Path::new("x.txt")), None);
     }
 
     #[test]

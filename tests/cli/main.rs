@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod determinism;
+mod ethereum_etl;
 mod query;
 mod rules;
 mod sample;

@@ -1,0 +1,198 @@
+//! ethereum-etl `token_transfers` exports (CSV, NDJSON, BigQuery
+//! `crypto_ethereum.token_transfers`): detected from the header and projected
+//! onto canonical transfers. `value` is a raw uint256 integer, scaled exactly
+//! from its text by the token's decimals (embedded registry, `tokens.toml`);
+//! a token not in the registry keeps its contract as its asset (unpriced).
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use polars::prelude::*;
+use serde::Deserialize;
+
+/// One registry entry.
+#[derive(Debug, Deserialize)]
+struct Token {
+    chain: String,
+    contract: String,
+    symbol: String,
+    decimals: u32,
+}
+
+#[derive(Debug, Deserialize)]
+struct Registry {
+    token: Vec<Token>,
+}
+
+/// (chain, contract as normalised) → (symbol, decimals).
+static TOKENS: LazyLock<HashMap<(String, String), (String, u32)>> = LazyLock::new(|| {
+    let registry: Registry =
+        toml::from_str(include_str!("tokens.toml")).unwrap_or(Registry { token: Vec::new() });
+    registry
+        .token
+        .into_iter()
+        .map(|t| {
+            (
+                (t.chain, normalize_contract(&t.contract)),
+                (t.symbol, t.decimals),
+            )
+        })
+        .collect()
+});
+
+fn normalize_contract(c: &str) -> String {
+    let c = c.trim();
+    if c.to_ascii_lowercase().starts_with("0x") {
+        c.to_ascii_lowercase()
+    } else {
+        c.to_string()
+    }
+}
+
+/// True when a header is ethereum-etl's token_transfers layout.
+pub fn is_token_transfers(schema: &Schema) -> bool {
+    [
+        "token_address",
+        "from_address",
+        "to_address",
+        "value",
+        "transaction_hash",
+        "log_index",
+    ]
+    .iter()
+    .all(|c| schema.get(c).is_some())
+}
+
+/// Canonical transfer columns from a token_transfers frame (all text columns).
+pub fn project(schema: &Schema, row: &str, chain: &'static str) -> Vec<Expr> {
+    let time = if schema.get("block_timestamp").is_some() {
+        col("block_timestamp").cast(DataType::String)
+    } else {
+        lit(NULL).cast(DataType::String) // block_number only: no time, rejected
+    };
+    vec![
+        col(row),
+        lit(chain).alias("chain"),
+        col("transaction_hash")
+            .cast(DataType::String)
+            .alias("tx_hash"),
+        col("log_index")
+            .cast(DataType::String)
+            .alias("transfer_index"),
+        time.alias("block_time"),
+        col("from_address").cast(DataType::String),
+        col("to_address").cast(DataType::String),
+        token_column(chain, true).alias("asset"),
+        token_amount(chain).alias("amount"),
+    ]
+}
+
+/// The symbol of each row's token, or its contract when unknown.
+fn token_column(chain: &'static str, symbol: bool) -> Expr {
+    col("token_address").cast(DataType::String).map(
+        move |c| {
+            let out: StringChunked = c
+                .str()?
+                .iter()
+                .map(|t| {
+                    t.map(|t| {
+                        lookup(chain, t)
+                            .filter(|_| symbol)
+                            .map(|(s, _)| s)
+                            .unwrap_or_else(|| normalize_contract(t))
+                    })
+                })
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+fn lookup(chain: &str, contract: &str) -> Option<(String, u32)> {
+    TOKENS
+        .get(&(chain.to_string(), normalize_contract(contract)))
+        .cloned()
+}
+
+/// `value / 10^decimals` as text (kept as text so validation can reject
+/// what is not an amount); unknown tokens keep the raw integer.
+fn token_amount(chain: &'static str) -> Expr {
+    col("token_address").cast(DataType::String).map_many(
+        move |cols: &mut [Column]| {
+            let tokens = cols[0].str()?.clone();
+            let values = cols[1].cast(&DataType::String)?;
+            let out: StringChunked = tokens
+                .iter()
+                .zip(values.str()?.iter())
+                .map(|(t, v)| {
+                    let decimals = t.and_then(|t| lookup(chain, t)).map_or(0, |(_, d)| d);
+                    v.map(|v| scale_decimal(v.trim(), decimals).unwrap_or_else(|| v.to_string()))
+                })
+                .collect();
+            Ok(out.with_name("amount".into()).into_column())
+        },
+        &[col("value")],
+        |_, _| Ok(Field::new("amount".into(), DataType::String)),
+    )
+}
+
+/// Exact decimal text of `digits / 10^decimals`; `None` unless `digits` is
+/// a non-negative integer.
+pub fn scale_decimal(digits: &str, decimals: u32) -> Option<String> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let d = decimals as usize;
+    let padded = format!("{digits:0>width$}", width = d + 1);
+    let (int, frac) = padded.split_at(padded.len() - d);
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    Some(if frac.is_empty() {
+        int.to_string()
+    } else {
+        format!("{int}.{frac}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaling_is_exact_text_arithmetic() {
+        assert_eq!(scale_decimal("30000000", 6).as_deref(), Some("30"));
+        assert_eq!(scale_decimal("220832943", 6).as_deref(), Some("220.832943"));
+        assert_eq!(
+            scale_decimal("7056176614974947328", 18).as_deref(),
+            Some("7.056176614974947328")
+        );
+        assert_eq!(
+            scale_decimal("150188698577042438264952193024", 18).as_deref(),
+            Some("150188698577.042438264952193024")
+        );
+        assert_eq!(
+            scale_decimal("5", 18).as_deref(),
+            Some("0.000000000000000005")
+        );
+        assert_eq!(scale_decimal("-5", 6), None);
+        assert_eq!(scale_decimal("1e5", 6), None);
+    }
+
+    #[test]
+    fn the_registry_knows_the_major_stablecoins() {
+        assert_eq!(
+            lookup("ethereum", "0xDAC17F958D2EE523A2206206994597C13D831EC7"),
+            Some(("USDT".into(), 6))
+        );
+        assert_eq!(
+            lookup("tron", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+            Some(("USDT".into(), 6))
+        );
+        assert_eq!(
+            lookup("ethereum", "0x0000000000000000000000000000000000000000"),
+            None
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! Real ethereum-etl exports from `../shared/data/ethereum-etl`, read with no
+//! preprocessing: detected from the header, raw uint256 values scaled exactly.
+
+use crate::workdir::{Workdir, floats, rows_where, shared, strings};
+
+const REPORTS: &str = "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n\
+    R1,2023-01-01,ethereum,0x1f87bc6687c52200aad234b7055568e92c943c46,romance,US,,t\n\
+    R2,2023-01-01,ethereum,0x3fba61540568e514a78a05a112c583bb40089168,hyip,US,,t\n\
+    R3,2023-01-01,ethereum,0x7054B0F980A7EB5B3A6B3446F3C947D80162775C,phishing,US,,t\n";
+
+#[test]
+fn ndjson_token_transfers_load_with_exact_amounts() {
+    let w = Workdir::new();
+    let export = shared().join("data/ethereum-etl/token_transfers_blocks_17173049_17173050.json");
+    w.write("reports.csv", REPORTS);
+    w.write(
+        "prices.csv",
+        "date,asset,price_usd\n2023-05-02,USDT,1\n2023-05-02,USDC,1\n2023-05-02,WETH,1900\n",
+    );
+    let out = w.run_ok(&[
+        "run",
+        "--transfers",
+        export.to_str().unwrap(),
+        "--reports",
+        "reports.csv",
+        "--prices",
+        "prices.csv",
+        "--out",
+        "out",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("detected format ethereum-etl token_transfers")
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
+    let t = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "transfers")
+        .unwrap();
+    assert_eq!(
+        (t["rows_read"].as_u64(), t["rows_accepted"].as_u64()),
+        (Some(291), Some(291))
+    );
+    let by_type = w.table("out/revenue_by_type.parquet");
+    let revenue = |ty: &str| floats(&rows_where(&by_type, "scam_type", ty), "revenue_usd")[0];
+    assert_eq!(
+        revenue("pig_butchering"),
+        Some(30.0),
+        "USDT 30000000 / 10^6"
+    );
+    assert_eq!(revenue("investment"), Some(220.83), "USDC 220832943 / 10^6");
+    // WETH (7056176614974947328 + 7400000000000000000) / 10^18 × 1900 = 27466.7355…
+    assert_eq!(revenue("phishing"), Some(27466.74));
+    // a 30-digit value of a token not in the registry: kept, counted, unpriced
+    let phishing = rows_where(&by_type, "scam_type", "phishing");
+    assert_eq!(
+        (
+            strings(&phishing, "deposits"),
+            strings(&phishing, "unpriced_deposits")
+        ),
+        (vec!["3".to_string()], vec!["1".to_string()])
+    );
+}
+
+#[test]
+fn csv_token_transfers_without_timestamps_are_rejected_with_a_reason() {
+    let w = Workdir::new();
+    let export = shared().join("data/ethereum-etl/token_transfers_small.csv");
+    w.write("reports.csv", REPORTS);
+    let args = [
+        "run",
+        "--transfers",
+        export.to_str().unwrap(),
+        "--reports",
+        "reports.csv",
+        "--out",
+        "out",
+        "--max-reject-rate",
+        "1",
+    ];
+    w.run_ok(&args);
+    let rejects = rows_where(&w.table("out/rejects.parquet"), "input", "transfers");
+    assert_eq!(
+        strings(&rejects, "reason"),
+        ["missing_value", "missing_value"]
+    );
+    assert_eq!(strings(&rejects, "column"), ["block_time", "block_time"]);
+}
