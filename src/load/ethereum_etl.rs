@@ -63,13 +63,68 @@ pub fn is_token_transfers(schema: &Schema) -> bool {
     .all(|c| schema.get(c).is_some())
 }
 
-/// Canonical transfer columns from a token_transfers frame (all text columns).
-pub fn project(schema: &Schema, row: &str, chain: &'static str) -> Vec<Expr> {
-    let time = if schema.get("block_timestamp").is_some() {
+/// True when a header is ethereum-etl's transactions layout (native ETH in wei).
+pub fn is_transactions(schema: &Schema) -> bool {
+    ["hash", "nonce", "from_address", "to_address", "value"]
+        .iter()
+        .all(|c| schema.get(c).is_some())
+        && schema.get("token_address").is_none()
+}
+
+/// `transfer_index` of a transaction's native value: outside the range of log
+/// indexes, so that a native transfer and a token transfer of the same
+/// transaction keep distinct identities.
+pub const NATIVE_TRANSFER_INDEX: &str = "4294967295";
+
+/// Shown as the recipient of a contract creation (empty `to_address`): not an
+/// error, and never a scam address.
+pub const CONTRACT_CREATION: &str = "(contract creation)";
+
+/// Canonical transfer columns from a transactions frame: ETH = wei / 10^18.
+pub fn project_transactions(schema: &Schema, row: &str) -> Vec<Expr> {
+    let to = col("to_address").cast(DataType::String);
+    let empty = to
+        .clone()
+        .is_null()
+        .or(to.clone().str().strip_chars(lit(NULL)).eq(lit("")));
+    let wei = col("value").cast(DataType::String).map(
+        |c| {
+            let out: StringChunked = c
+                .str()?
+                .iter()
+                .map(|v| v.map(|v| scale_decimal(v.trim(), 18).unwrap_or_else(|| v.to_string())))
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    );
+    vec![
+        col(row),
+        lit("ethereum").alias("chain"),
+        col("hash").cast(DataType::String).alias("tx_hash"),
+        lit(NATIVE_TRANSFER_INDEX).alias("transfer_index"),
+        time_column(schema).alias("block_time"),
+        col("from_address").cast(DataType::String),
+        when(empty)
+            .then(lit(CONTRACT_CREATION))
+            .otherwise(to)
+            .alias("to_address"),
+        lit("ETH").alias("asset"),
+        wei.alias("amount"),
+    ]
+}
+
+fn time_column(schema: &Schema) -> Expr {
+    if schema.get("block_timestamp").is_some() {
         col("block_timestamp").cast(DataType::String)
     } else {
         lit(NULL).cast(DataType::String) // block_number only: no time, rejected
-    };
+    }
+}
+
+/// Canonical transfer columns from a token_transfers frame (all text columns).
+pub fn project(schema: &Schema, row: &str, chain: &'static str) -> Vec<Expr> {
+    let time = time_column(schema);
     vec![
         col(row),
         lit(chain).alias("chain"),
@@ -178,6 +233,15 @@ mod tests {
         );
         assert_eq!(scale_decimal("-5", 6), None);
         assert_eq!(scale_decimal("1e5", 6), None);
+    }
+
+    #[test]
+    fn transactions_are_told_apart_from_token_transfers() {
+        let tx = Schema::from_iter(
+            ["hash", "nonce", "from_address", "to_address", "value"]
+                .map(|n| Field::new(n.into(), DataType::String)),
+        );
+        assert!(is_transactions(&tx) && !is_token_transfers(&tx));
     }
 
     #[test]

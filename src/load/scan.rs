@@ -47,6 +47,13 @@ pub fn scan_typed(
         ));
         lf = lf.select(ethereum_etl::project(&schema, ROW, "ethereum"));
         schema = lf.collect_schema().map_err(cannot_read)?;
+    } else if kind == InputKind::Transfers && ethereum_etl::is_transactions(&schema) {
+        crate::log::info(format!(
+            "{}: detected format ethereum-etl transactions (native ETH)",
+            file.path.display()
+        ));
+        lf = lf.select(ethereum_etl::project_transactions(&schema, ROW));
+        schema = lf.collect_schema().map_err(cannot_read)?;
     }
     check_columns(file, kind, &schema)?;
     let format = mapping.and_then(|m| m.timestamp_format.clone());

@@ -89,3 +89,48 @@ fn csv_token_transfers_without_timestamps_are_rejected_with_a_reason() {
     );
     assert_eq!(strings(&rejects, "column"), ["block_time", "block_time"]);
 }
+
+#[test]
+fn transactions_carry_native_eth_in_wei_and_contract_creations_are_not_errors() {
+    let w = Workdir::new();
+    let export = shared().join("data/ethereum-etl/transactions_with_withdrawals.csv");
+    w.write(
+        "reports.csv",
+        "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n\
+         R1,2023-01-01,ethereum,0xCCA3E571400B299F3E09616721CCD0BE0529226D,pig butchering,SG,,t\n",
+    );
+    w.write(
+        "prices.csv",
+        "date,asset,price_usd\n2023-05-02,ETH,1900.25\n",
+    );
+    let args = [
+        "run",
+        "--transfers",
+        export.to_str().unwrap(),
+        "--reports",
+        "reports.csv",
+        "--prices",
+        "prices.csv",
+        "--out",
+        "out",
+    ];
+    w.run_ok(&args);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
+    let t = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "transfers")
+        .unwrap();
+    // 298 transactions, one of them a contract creation (empty to_address): all accepted
+    assert_eq!(
+        (t["rows_read"].as_u64(), t["rows_rejected"].as_u64()),
+        (Some(298), Some(0))
+    );
+    // 14032529640000000000 wei = 14.03252964 ETH × 1900.25 = 26665.3136…
+    assert_eq!(
+        floats(&w.table("out/revenue_total.parquet"), "revenue_usd"),
+        [Some(26665.31)]
+    );
+}
