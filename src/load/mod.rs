@@ -11,6 +11,7 @@ pub mod mapping;
 pub mod ndjson;
 pub mod scan;
 pub mod sources;
+pub mod tagpack;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

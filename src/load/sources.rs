@@ -23,6 +23,8 @@ pub enum FileFormat {
     Parquet,
     /// Newline-delimited JSON (`.json`, `.jsonl`, `.ndjson`), one flat object a line.
     Ndjson,
+    /// A GraphSense TagPack (`.yaml`, `.yml`): scam reports.
+    TagPack,
 }
 
 /// One input file as named on the command line (after expansion).
@@ -51,6 +53,8 @@ impl FileFormat {
             Some(FileFormat::Csv)
         } else if name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".ndjson") {
             Some(FileFormat::Ndjson)
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+            Some(FileFormat::TagPack)
         } else {
             None
         }
@@ -117,7 +121,7 @@ fn list_dir(kind: &str, dir: &Path) -> Result<Vec<PathBuf>> {
     }
     if files.is_empty() {
         return Err(bad_input(format!(
-            "{kind} directory {}: no .csv, .csv.gz, .csv.zst, .parquet or NDJSON files",
+            "{kind} directory {}: no .csv, .csv.gz, .csv.zst, .parquet, NDJSON or TagPack files",
             dir.display()
         )));
     }
@@ -145,7 +149,7 @@ fn expand_glob(kind: &str, pattern: &str) -> Result<Vec<PathBuf>> {
 fn describe_file(kind: &str, path: PathBuf) -> Result<InputFile> {
     let format = FileFormat::of(&path).ok_or_else(|| {
         bad_input(format!(
-            "{kind} file {}: unknown format (expected .csv, .csv.gz, .csv.zst, .parquet or .json/.jsonl/.ndjson)",
+            "{kind} file {}: unknown format (expected .csv, .csv.gz, .csv.zst, .parquet or .json/.jsonl/.ndjson, .yaml)",
             path.display()
         ))
     })?;
@@ -197,6 +201,16 @@ pub fn readable_path(file: &InputFile, tmp: &Path) -> Result<PathBuf> {
             })?;
             return Ok(target);
         }
+        FileFormat::TagPack => {
+            let target = tmp.join(format!("{}.csv", file.sha256));
+            super::tagpack::tagpack_to_csv(&file.path, &target).map_err(|e| {
+                bad_input(format!(
+                    "{}: not a GraphSense TagPack: {e}",
+                    file.path.display()
+                ))
+            })?;
+            return Ok(target);
+        }
         FileFormat::CsvGz => Box::new(flate2::read::MultiGzDecoder::new(File::open(&file.path)?)),
         FileFormat::CsvZst => Box::new(zstd::stream::read::Decoder::new(File::open(&file.path)?)?),
     };
@@ -230,6 +244,10 @@ mod tests {
         assert_eq!(
             FileFormat::of(Path::new("x.json")),
             Some(FileFormat::Ndjson)
+        );
+        assert_eq!(
+            FileFormat::of(Path::new("p.YAML")),
+            Some(FileFormat::TagPack)
         );
         assert_eq!(FileFormat::of(Path::new("x.txt")), None);
     }

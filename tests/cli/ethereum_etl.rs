@@ -134,3 +134,53 @@ fn transactions_carry_native_eth_in_wei_and_contract_creations_are_not_errors() 
         [Some(26665.31)]
     );
 }
+
+#[test]
+fn graphsense_tagpacks_load_as_reports_with_inherited_fields() {
+    let w = Workdir::new();
+    let packs = shared().join("data/graphsense");
+    // 0xD0cC… is listed in mixed case by etherscamdb; 1Ee9… in the ponzi pack
+    w.write(
+        "t.csv",
+        "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\n\
+         ethereum,0x1,0,1700000000,0x1111,0xd0cc2b24980cbcca47ef755da88b220a82291407,USDT,25,25\n\
+         bitcoin,b1,0,1700000000,1Victim,1Ee9ZiZkmygAXUiyeYKRSA3tLe4vNYEAgA,BTC,0.1,3000\n",
+    );
+    w.run_ok(&[
+        "run",
+        "--transfers",
+        "t.csv",
+        "--reports",
+        packs.to_str().unwrap(),
+        "--out",
+        "out",
+    ]);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
+    let read: u64 = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "reports")
+        .map(|i| i["rows_accepted"].as_u64().unwrap())
+        .sum();
+    assert_eq!(read, 3117 + 52 + 12527 + 3, "every tag of the four packs");
+    let by_type = w.table("out/revenue_by_type.parquet");
+    assert_eq!(
+        strings(&by_type, "scam_type"),
+        ["investment", "phishing"],
+        "ponzi_scheme → investment"
+    );
+    assert_eq!(floats(&by_type, "revenue_usd"), [Some(3000.0), Some(25.0)]);
+    let addresses = w.table("out/addresses.parquet");
+    // header `abuse: sextortion` is inherited by all 12,527 tags of that pack
+    assert_eq!(
+        rows_where(&addresses, "scam_type", "extortion").height(),
+        12527
+    );
+    assert_eq!(
+        rows_where(&addresses, "region", "Unknown").height(),
+        addresses.height(),
+        "TagPacks carry no country"
+    );
+}
