@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Validate(args) => validate(args),
         Command::Verify(args) => crate::verify::verify(&args.dir),
         Command::Query(args) => crate::query::query(&args),
+        Command::Inspect(args) => crate::inspect::inspect(&args),
         Command::Revisions(args) => crate::revisions::revisions(args),
         Command::Generate(args) => {
             crate::generate::generate(&crate::generate::GenerateConfig::from_args(args)?)

@@ -69,6 +69,11 @@ pub enum Command {
     /// Example: scamtrends query queries/top_regions_per_type.sql --run out --format csv
     #[command(after_help = EXIT_CODES_HELP)]
     Query(QueryArgs),
+    /// Tell what an export holds: format, layout, schema, rows, sample, rejects.
+    ///
+    /// Example: scamtrends inspect exports/token_transfers.json
+    #[command(after_help = EXIT_CODES_HELP)]
+    Inspect(InspectArgs),
     /// Write a synthetic canonical dataset in the standard layout.
     ///
     /// Example: scamtrends generate --rows 1000000 --seed 7 --out synthetic --format parquet
@@ -195,6 +200,20 @@ pub enum QueryFormat {
     Table,
     Csv,
     Parquet,
+}
+
+/// Flags of `scamtrends inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A file, a directory or a glob. Example: exports/
+    #[arg(value_name = "PATH")]
+    pub path: String,
+    /// Sample rows to print per file.
+    #[arg(long, default_value_t = 5)]
+    pub sample: usize,
+    /// Rows validated per file to show what would be rejected.
+    #[arg(long, default_value_t = 100_000)]
+    pub sample_rows: usize,
 }
 
 /// Flags of `scamtrends verify`.

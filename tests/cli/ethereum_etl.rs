@@ -184,3 +184,34 @@ fn graphsense_tagpacks_load_as_reports_with_inherited_fields() {
         "TagPacks carry no country"
     );
 }
+
+#[test]
+fn inspect_tells_format_layout_rows_and_rejects() {
+    let w = Workdir::new();
+    let export = shared().join("data/ethereum-etl/token_transfers_blocks_17173049_17173050.json");
+    let out = w.run_ok(&["inspect", export.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("format: Ndjson")
+            && stdout.contains("layout: ethereum-etl token_transfers"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("rows: 291") && stdout.contains("no rejects"),
+        "{stdout}"
+    );
+    let small = shared().join("data/ethereum-etl/token_transfers_small.csv");
+    let stdout = String::from_utf8_lossy(&w.run_ok(&["inspect", small.to_str().unwrap()]).stdout)
+        .into_owned();
+    assert!(
+        stdout.contains("missing_value") && stdout.contains("block_time"),
+        "{stdout}"
+    );
+    let prices = shared().join("data/prices/btc_daily_close_2011_2018.csv");
+    let stdout = String::from_utf8_lossy(&w.run_ok(&["inspect", prices.to_str().unwrap()]).stdout)
+        .into_owned();
+    assert!(
+        stdout.contains("layout: unknown (use --mapping)") && stdout.contains("rows: 2522"),
+        "{stdout}"
+    );
+}
