@@ -17,6 +17,9 @@ struct Token {
     contract: String,
     symbol: String,
     decimals: u32,
+    /// A non-fungible token: `value` is a token id, never an amount.
+    #[serde(default)]
+    nft: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,6 +42,22 @@ static TOKENS: LazyLock<HashMap<(String, String), (String, u32)>> = LazyLock::ne
         })
         .collect()
 });
+
+/// Non-fungible tokens of the registry, as (chain, contract).
+static NFTS: LazyLock<std::collections::HashSet<(String, String)>> = LazyLock::new(|| {
+    let registry: Registry =
+        toml::from_str(include_str!("tokens.toml")).unwrap_or(Registry { token: Vec::new() });
+    registry
+        .token
+        .into_iter()
+        .filter(|t| t.nft)
+        .map(|t| (t.chain, normalize_contract(&t.contract)))
+        .collect()
+});
+
+fn is_nft(chain: &str, contract: &str) -> bool {
+    NFTS.contains(&(chain.to_string(), normalize_contract(contract)))
+}
 
 fn normalize_contract(c: &str) -> String {
     let c = c.trim();
@@ -182,7 +201,12 @@ fn token_amount(chain: &'static str) -> Expr {
                 .zip(values.str()?.iter())
                 .map(|(t, v)| {
                     let decimals = t.and_then(|t| lookup(chain, t)).map_or(0, |(_, d)| d);
-                    v.map(|v| scale_decimal(v.trim(), decimals).unwrap_or_else(|| v.to_string()))
+                    let nft = t.is_some_and(|t| is_nft(chain, t));
+                    v.map(|v| match nft {
+                        // METHODOLOGY §1: an amount must be a number; a token id is not one
+                        true => format!("ERC-721 token id {}", v.trim()),
+                        false => scale_decimal(v.trim(), decimals).unwrap_or_else(|| v.to_string()),
+                    })
                 })
                 .collect();
             Ok(out.with_name("amount".into()).into_column())
@@ -242,6 +266,18 @@ mod tests {
                 .map(|n| Field::new(n.into(), DataType::String)),
         );
         assert!(is_transactions(&tx) && !is_token_transfers(&tx));
+    }
+
+    #[test]
+    fn nfts_are_known_as_such() {
+        assert!(is_nft(
+            "ethereum",
+            "0xBC4CA0EDA7647A8AB7C2061C2E118A18A936F13D"
+        ));
+        assert!(!is_nft(
+            "ethereum",
+            "0xdac17f958d2ee523a2206206994597c13d831ec7"
+        ));
     }
 
     #[test]

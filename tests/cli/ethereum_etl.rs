@@ -215,3 +215,34 @@ fn inspect_tells_format_layout_rows_and_rejects() {
         "{stdout}"
     );
 }
+
+#[test]
+fn nft_token_ids_are_rejected_as_amounts() {
+    let w = Workdir::new();
+    w.write(
+        "t.csv",
+        "token_address,from_address,to_address,value,transaction_hash,log_index,block_timestamp\n\
+         0xbc4ca0eda7647a8ab7c2061c2e118a18a936f13d,0x1,0x1f87bc6687c52200aad234b7055568e92c943c46,8817,0xaa,0,1683029999\n\
+         0xdac17f958d2ee523a2206206994597c13d831ec7,0x1,0x1f87bc6687c52200aad234b7055568e92c943c46,5000000,0xab,0,1683029999\n",
+    );
+    w.write("reports.csv", REPORTS);
+    w.run_ok(&[
+        "run",
+        "--transfers",
+        "t.csv",
+        "--reports",
+        "reports.csv",
+        "--out",
+        "out",
+        "--max-reject-rate",
+        "1",
+    ]);
+    let rejects = rows_where(&w.table("out/rejects.parquet"), "input", "transfers");
+    assert_eq!(strings(&rejects, "value"), ["ERC-721 token id 8817"]);
+    assert_eq!(strings(&rejects, "column"), ["amount"]);
+    assert_eq!(
+        floats(&w.table("out/revenue_total.parquet"), "revenue_usd"),
+        [Some(0.0)],
+        "USDT 5 without prices: unpriced"
+    );
+}
