@@ -27,36 +27,22 @@ struct Registry {
     token: Vec<Token>,
 }
 
-/// (chain, contract as normalised) → (symbol, decimals).
-static TOKENS: LazyLock<HashMap<(String, String), (String, u32)>> = LazyLock::new(|| {
+/// (chain, contract as normalised) → registry entry, parsed once.
+static TOKENS: LazyLock<HashMap<(String, String), Token>> = LazyLock::new(|| {
+    // the registry is embedded and checked by a unit test: it always parses
     let registry: Registry =
         toml::from_str(include_str!("tokens.toml")).unwrap_or(Registry { token: Vec::new() });
     registry
         .token
         .into_iter()
-        .map(|t| {
-            (
-                (t.chain, normalize_contract(&t.contract)),
-                (t.symbol, t.decimals),
-            )
-        })
-        .collect()
-});
-
-/// Non-fungible tokens of the registry, as (chain, contract).
-static NFTS: LazyLock<std::collections::HashSet<(String, String)>> = LazyLock::new(|| {
-    let registry: Registry =
-        toml::from_str(include_str!("tokens.toml")).unwrap_or(Registry { token: Vec::new() });
-    registry
-        .token
-        .into_iter()
-        .filter(|t| t.nft)
-        .map(|t| (t.chain, normalize_contract(&t.contract)))
+        .map(|t| ((t.chain.clone(), normalize_contract(&t.contract)), t))
         .collect()
 });
 
 fn is_nft(chain: &str, contract: &str) -> bool {
-    NFTS.contains(&(chain.to_string(), normalize_contract(contract)))
+    TOKENS
+        .get(&(chain.to_string(), normalize_contract(contract)))
+        .is_some_and(|t| t.nft)
 }
 
 fn normalize_contract(c: &str) -> String {
@@ -183,10 +169,11 @@ fn token_column(chain: &'static str, symbol: bool) -> Expr {
     )
 }
 
+/// Symbol and decimals of a registry token.
 fn lookup(chain: &str, contract: &str) -> Option<(String, u32)> {
     TOKENS
         .get(&(chain.to_string(), normalize_contract(contract)))
-        .cloned()
+        .map(|t| (t.symbol.clone(), t.decimals))
 }
 
 /// `value / 10^decimals` as text (kept as text so validation can reject
@@ -266,6 +253,12 @@ mod tests {
                 .map(|n| Field::new(n.into(), DataType::String)),
         );
         assert!(is_transactions(&tx) && !is_token_transfers(&tx));
+    }
+
+    #[test]
+    fn the_embedded_registry_parses() {
+        let registry: Registry = toml::from_str(include_str!("tokens.toml")).unwrap();
+        assert_eq!(TOKENS.len(), registry.token.len());
     }
 
     #[test]

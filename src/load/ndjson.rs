@@ -39,7 +39,8 @@ pub fn ndjson_to_csv(source: &Path, target: &Path) -> Result<(), String> {
     out.flush().map_err(|e| e.to_string())
 }
 
-fn write_row<'a>(
+/// Write one CSV record, quoting cells that need it.
+pub fn write_row<'a>(
     out: &mut impl Write,
     cells: impl Iterator<Item = &'a str>,
 ) -> std::io::Result<()> {

@@ -11,6 +11,8 @@ use std::path::Path;
 
 use serde_yaml::{Mapping, Value};
 
+use super::ndjson::write_row;
+
 /// Canonical report columns written for a TagPack.
 const HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,loss_usd,source";
 
@@ -45,8 +47,7 @@ pub fn tagpack_to_csv(source: &Path, target: &Path) -> Result<usize, String> {
             String::new(),
             field("source"),
         ];
-        let cells: Vec<String> = row.iter().map(|c| csv_cell(c)).collect();
-        writeln!(out, "{}", cells.join(",")).map_err(|e| e.to_string())?;
+        write_row(&mut out, row.iter().map(String::as_str)).map_err(|e| e.to_string())?;
     }
     out.flush().map_err(|e| e.to_string())?;
     Ok(tags.len())
@@ -94,14 +95,6 @@ pub fn chain_of(currency: &str, network: &str) -> String {
         other => return other.to_ascii_lowercase(),
     }
     .to_string()
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 #[cfg(test)]
