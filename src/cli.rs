@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
+use crate::load::ethereum_etl::{PRESET_CANONICAL, PRESET_TOKEN_TRANSFERS, PRESET_TRANSACTIONS};
 
 /// Parse `std::env::args`, exiting with code 2 on a usage error.
 pub fn parse() -> Cli {
@@ -99,6 +100,10 @@ pub struct InputArgs {
     /// Example: --prices prices.csv
     #[arg(long, value_name = "PATH")]
     pub prices: Vec<String>,
+    /// Layout of the transfers files: detected from the header (auto), or forced.
+    /// Example: --transfers-format ethereum-etl-token-transfers
+    #[arg(long, value_enum, default_value_t = TransfersFormatArg::Auto)]
+    pub transfers_format: TransfersFormatArg,
     /// TOML column mapping for exports that are not in the canonical columns
     /// (see docs/cli.md). Example: --mapping btc-prices.toml
     #[arg(long, value_name = "FILE")]
@@ -243,6 +248,28 @@ pub struct GenerateArgs {
     /// Number of transfer files under DIR/transfers/.
     #[arg(long, default_value_t = 4)]
     pub files: u32,
+}
+
+/// `--transfers-format` values.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum TransfersFormatArg {
+    #[default]
+    Auto,
+    Canonical,
+    EthereumEtlTokenTransfers,
+    EthereumEtlTransactions,
+}
+
+impl TransfersFormatArg {
+    /// The preset name recorded in the manifest; `None` for auto-detection.
+    pub fn preset(self) -> Option<&'static str> {
+        match self {
+            TransfersFormatArg::Auto => None,
+            TransfersFormatArg::Canonical => Some(PRESET_CANONICAL),
+            TransfersFormatArg::EthereumEtlTokenTransfers => Some(PRESET_TOKEN_TRANSFERS),
+            TransfersFormatArg::EthereumEtlTransactions => Some(PRESET_TRANSACTIONS),
+        }
+    }
 }
 
 /// `--period` values.

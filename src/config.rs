@@ -40,6 +40,9 @@ pub struct InputSpec {
     /// `--mapping`: column mapping for non-canonical exports.
     #[serde(default)]
     pub mapping: Option<PathBuf>,
+    /// `--transfers-format`: a forced transfers layout (`None`: detected).
+    #[serde(default)]
+    pub transfers_format: Option<String>,
 }
 
 /// Checks on the inputs shared by `run` and `validate`.
@@ -133,6 +136,7 @@ impl InputSpec {
             prices: args.prices.clone(),
             used_default_data,
             mapping: args.mapping.clone(),
+            transfers_format: args.transfers_format.preset().map(str::to_string),
         };
         if let Some(dir) = data {
             spec.add_standard_layout(&dir)?;

@@ -101,6 +101,7 @@ fn rerun_config(manifest: &ManifestRecord, out: &Path) -> RunConfig {
         prices: files("prices"),
         used_default_data: false,
         mapping: manifest.parameters.inputs.mapping.clone(),
+        transfers_format: manifest.parameters.inputs.transfers_format.clone(),
     };
     config.out = out.to_path_buf();
     config

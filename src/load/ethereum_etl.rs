@@ -10,6 +10,11 @@ use std::sync::LazyLock;
 use polars::prelude::*;
 use serde::Deserialize;
 
+/// Preset names of transfers layouts (`--transfers-format`).
+pub const PRESET_CANONICAL: &str = "canonical";
+pub const PRESET_TOKEN_TRANSFERS: &str = "ethereum-etl-token-transfers";
+pub const PRESET_TRANSACTIONS: &str = "ethereum-etl-transactions";
+
 /// One registry entry.
 #[derive(Debug, Deserialize)]
 struct Token {

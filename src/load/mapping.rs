@@ -49,6 +49,9 @@ pub struct KindMapping {
     pub constants: BTreeMap<String, String>,
     /// chrono format for timestamp columns (`%d/%m/%Y %H:%M`, `%Y-%m-%d`, …).
     pub timestamp_format: Option<String>,
+    /// A named layout preset (transfers: `canonical`,
+    /// `ethereum-etl-token-transfers`, `ethereum-etl-transactions`).
+    pub format: Option<String>,
 }
 
 /// The whole `--mapping` file.
@@ -80,6 +83,16 @@ impl Mapping {
     }
 
     /// The mapping of one input kind, if any.
+    /// Force the transfers layout (`--transfers-format`).
+    pub fn with_transfers_format(mut self, format: Option<&str>) -> Mapping {
+        if let Some(f) = format {
+            self.transfers
+                .get_or_insert_with(KindMapping::default)
+                .format = Some(f.to_string());
+        }
+        self
+    }
+
     pub fn of(&self, kind: InputKind) -> Option<&KindMapping> {
         match kind {
             InputKind::Transfers => self.transfers.as_ref(),

@@ -13,6 +13,7 @@ use polars::prelude::*;
 
 use crate::error::bad_input;
 use crate::load::ethereum_etl;
+use crate::load::ethereum_etl::{PRESET_TOKEN_TRANSFERS, PRESET_TRANSACTIONS};
 use crate::load::mapping::{KindMapping, parse_with_format};
 use crate::load::sources::{FileFormat, InputFile};
 use crate::validate::timestamps::parse_timestamp;
@@ -37,22 +38,8 @@ pub fn scan_typed(
     };
     let mut lf = scan_raw(file, readable)?;
     let mut schema = lf.collect_schema().map_err(cannot_read)?;
-    if let Some(m) = mapping {
-        lf = lf.select(m.project(kind, &schema, ROW));
-        schema = lf.collect_schema().map_err(cannot_read)?;
-    } else if kind == InputKind::Transfers && ethereum_etl::is_token_transfers(&schema) {
-        crate::log::info(format!(
-            "{}: detected format ethereum-etl token_transfers (chain ethereum)",
-            file.path.display()
-        ));
-        lf = lf.select(ethereum_etl::project(&schema, ROW, "ethereum"));
-        schema = lf.collect_schema().map_err(cannot_read)?;
-    } else if kind == InputKind::Transfers && ethereum_etl::is_transactions(&schema) {
-        crate::log::info(format!(
-            "{}: detected format ethereum-etl transactions (native ETH)",
-            file.path.display()
-        ));
-        lf = lf.select(ethereum_etl::project_transactions(&schema, ROW));
+    if let Some(projection) = layout_projection(file, kind, &schema, mapping)? {
+        lf = lf.select(projection);
         schema = lf.collect_schema().map_err(cannot_read)?;
     }
     check_columns(file, kind, &schema)?;
@@ -62,6 +49,59 @@ pub fn scan_typed(
         exprs.extend(typed_column(c, schema.get(c.name), format.as_deref()));
     }
     Ok(lf.select(exprs))
+}
+
+/// The projection onto canonical columns: a forced preset, a column mapping,
+/// or a layout detected from the header (logged); `None` for canonical files.
+fn layout_projection(
+    file: &InputFile,
+    kind: InputKind,
+    schema: &Schema,
+    mapping: Option<&KindMapping>,
+) -> Result<Option<Vec<Expr>>> {
+    let forced = mapping.and_then(|m| m.format.as_deref());
+    let name = file.path.display();
+    let token_transfers = ethereum_etl::is_token_transfers(schema);
+    let transactions = ethereum_etl::is_transactions(schema);
+    let wrong = |preset: &str, needs: &str| {
+        bad_input(format!(
+            "{} file {name}: --transfers-format {preset} needs the columns {needs}",
+            kind.name()
+        ))
+    };
+    Ok(match forced {
+        Some(PRESET_TOKEN_TRANSFERS) if !token_transfers => {
+            return Err(wrong(
+                PRESET_TOKEN_TRANSFERS,
+                "token_address, from_address, to_address, value, transaction_hash, log_index",
+            ));
+        }
+        Some(PRESET_TRANSACTIONS) if !transactions => {
+            return Err(wrong(
+                PRESET_TRANSACTIONS,
+                "hash, nonce, from_address, to_address, value",
+            ));
+        }
+        Some(PRESET_TOKEN_TRANSFERS) => Some(ethereum_etl::project(schema, ROW, "ethereum")),
+        Some(PRESET_TRANSACTIONS) => Some(ethereum_etl::project_transactions(schema, ROW)),
+        _ if mapping.is_some_and(|m| !m.columns.is_empty() || !m.constants.is_empty()) => {
+            mapping.map(|m| m.project(kind, schema, ROW))
+        }
+        Some(_) => None, // canonical
+        None if kind == InputKind::Transfers && token_transfers => {
+            crate::log::info(format!(
+                "{name}: detected format {PRESET_TOKEN_TRANSFERS} (chain ethereum)"
+            ));
+            Some(ethereum_etl::project(schema, ROW, "ethereum"))
+        }
+        None if kind == InputKind::Transfers && transactions => {
+            crate::log::info(format!(
+                "{name}: detected format {PRESET_TRANSACTIONS} (native ETH)"
+            ));
+            Some(ethereum_etl::project_transactions(schema, ROW))
+        }
+        None => None,
+    })
 }
 
 fn scan_raw(file: &InputFile, readable: &Path) -> Result<LazyFrame> {

@@ -53,7 +53,8 @@ pub fn ingest(
     params: &AttributionParams,
 ) -> Result<Ingested> {
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
-    let mapping = Mapping::load(spec.mapping.as_deref())?;
+    let mapping = Mapping::load(spec.mapping.as_deref())?
+        .with_transfers_format(spec.transfers_format.as_deref());
     let reports = load_small(
         InputKind::Reports,
         resolve_inputs("reports", &spec.reports)?,

@@ -30,7 +30,7 @@ fn ndjson_token_transfers_load_with_exact_amounts() {
     ]);
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .contains("detected format ethereum-etl token_transfers")
+            .contains("detected format ethereum-etl-token-transfers")
     );
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
@@ -245,4 +245,56 @@ fn nft_token_ids_are_rejected_as_amounts() {
         [Some(0.0)],
         "USDT 5 without prices: unpriced"
     );
+}
+
+#[test]
+fn a_forced_transfers_format_checks_the_header() {
+    let w = Workdir::new();
+    let export = shared().join("data/ethereum-etl/transactions_with_withdrawals.csv");
+    w.write("reports.csv", REPORTS);
+    let path = export.to_str().unwrap();
+    let err = w.run_fails(
+        &[
+            "run",
+            "--transfers",
+            path,
+            "--reports",
+            "reports.csv",
+            "--out",
+            "out",
+            "--transfers-format",
+            "ethereum-etl-token-transfers",
+        ],
+        3,
+    );
+    assert!(
+        err.contains("transactions_with_withdrawals.csv") && err.contains("token_address"),
+        "{err}"
+    );
+    let err = w.run_fails(
+        &[
+            "run",
+            "--transfers",
+            path,
+            "--reports",
+            "reports.csv",
+            "--out",
+            "out",
+            "--transfers-format",
+            "canonical",
+        ],
+        3,
+    );
+    assert!(err.contains("missing required columns"), "{err}");
+    w.run_ok(&[
+        "run",
+        "--transfers",
+        path,
+        "--reports",
+        "reports.csv",
+        "--out",
+        "out",
+        "--transfers-format",
+        "ethereum-etl-transactions",
+    ]);
 }
