@@ -104,6 +104,10 @@ pub struct InputArgs {
     /// Example: --transfers-format ethereum-etl-token-transfers
     #[arg(long, value_enum, default_value_t = TransfersFormatArg::Auto)]
     pub transfers_format: TransfersFormatArg,
+    /// TOML token registry extending the embedded one (contract → symbol,
+    /// decimals, nft), for raw token values. Example: --tokens tokens.toml
+    #[arg(long, value_name = "FILE")]
+    pub tokens: Option<PathBuf>,
     /// TOML column mapping for exports that are not in the canonical columns
     /// (see docs/cli.md). Example: --mapping btc-prices.toml
     #[arg(long, value_name = "FILE")]

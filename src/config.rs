@@ -43,6 +43,9 @@ pub struct InputSpec {
     /// `--transfers-format`: a forced transfers layout (`None`: detected).
     #[serde(default)]
     pub transfers_format: Option<String>,
+    /// `--tokens`: a token registry extending the embedded one.
+    #[serde(default)]
+    pub tokens: Option<PathBuf>,
 }
 
 /// Checks on the inputs shared by `run` and `validate`.
@@ -137,6 +140,7 @@ impl InputSpec {
             used_default_data,
             mapping: args.mapping.clone(),
             transfers_format: args.transfers_format.preset().map(str::to_string),
+            tokens: args.tokens.clone(),
         };
         if let Some(dir) = data {
             spec.add_standard_layout(&dir)?;

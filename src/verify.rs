@@ -102,6 +102,7 @@ fn rerun_config(manifest: &ManifestRecord, out: &Path) -> RunConfig {
         used_default_data: false,
         mapping: manifest.parameters.inputs.mapping.clone(),
         transfers_format: manifest.parameters.inputs.transfers_format.clone(),
+        tokens: manifest.parameters.inputs.tokens.clone(),
     };
     config.out = out.to_path_buf();
     config

@@ -44,10 +44,36 @@ static TOKENS: LazyLock<HashMap<(String, String), Token>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Tokens from a user registry (`--tokens FILE`), consulted before the
+/// embedded one. Set once, before any file is read.
+static USER_TOKENS: std::sync::OnceLock<HashMap<(String, String), Token>> =
+    std::sync::OnceLock::new();
+
+/// Load a user token registry (same layout as the embedded `tokens.toml`).
+pub fn load_user_tokens(path: &std::path::Path) -> anyhow::Result<()> {
+    let bad = |e: String| crate::error::bad_input(format!("--tokens {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let registry: Registry = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let map = registry
+        .token
+        .into_iter()
+        .map(|t| ((t.chain.clone(), normalize_contract(&t.contract)), t))
+        .collect();
+    USER_TOKENS
+        .set(map)
+        .map_err(|_| bad("a token registry was already loaded".into()))
+}
+
+fn token(chain: &str, contract: &str) -> Option<&'static Token> {
+    let key = (chain.to_string(), normalize_contract(contract));
+    USER_TOKENS
+        .get()
+        .and_then(|m| m.get(&key))
+        .or_else(|| TOKENS.get(&key))
+}
+
 fn is_nft(chain: &str, contract: &str) -> bool {
-    TOKENS
-        .get(&(chain.to_string(), normalize_contract(contract)))
-        .is_some_and(|t| t.nft)
+    token(chain, contract).is_some_and(|t| t.nft)
 }
 
 fn normalize_contract(c: &str) -> String {
@@ -176,9 +202,7 @@ fn token_column(chain: &'static str, symbol: bool) -> Expr {
 
 /// Symbol and decimals of a registry token.
 fn lookup(chain: &str, contract: &str) -> Option<(String, u32)> {
-    TOKENS
-        .get(&(chain.to_string(), normalize_contract(contract)))
-        .map(|t| (t.symbol.clone(), t.decimals))
+    token(chain, contract).map(|t| (t.symbol.clone(), t.decimals))
 }
 
 /// `value / 10^decimals` as text (kept as text so validation can reject

@@ -53,6 +53,9 @@ pub fn ingest(
     params: &AttributionParams,
 ) -> Result<Ingested> {
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
+    if let Some(tokens) = &spec.tokens {
+        crate::load::ethereum_etl::load_user_tokens(tokens)?;
+    }
     let mapping = Mapping::load(spec.mapping.as_deref())?
         .with_transfers_format(spec.transfers_format.as_deref());
     let reports = load_small(

@@ -298,3 +298,83 @@ fn a_forced_transfers_format_checks_the_header() {
         "ethereum-etl-transactions",
     ]);
 }
+
+#[test]
+fn end_to_end_real_exports_with_a_real_tagpack() {
+    let w = Workdir::new();
+    let etl = shared().join("data/ethereum-etl");
+    let transfers = [
+        etl.join("token_transfers_blocks_17173049_17173050.json"),
+        etl.join("transactions_blocks_17173049_17173050.json"),
+    ];
+    let pack = shared().join("data/graphsense/etherscamdb_tagpack.yaml");
+    let mut args = vec!["run", "--reports", pack.to_str().unwrap(), "--out", "out"];
+    for t in &transfers {
+        args.extend(["--transfers", t.to_str().unwrap()]);
+    }
+    w.run_ok(&args);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
+    let accepted: u64 = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "transfers")
+        .map(|i| i["rows_accepted"].as_u64().unwrap())
+        .sum();
+    assert_eq!(accepted, 291 + 298);
+    // 3,117 tags name 2,282 distinct (chain, address) pairs once checksum case
+    // is folded: 2,039 on ethereum, 226 bitcoin, 13 litecoin, 2 bitcoin_cash, 2 zcash
+    let addresses = w.table("out/addresses.parquet");
+    assert_eq!(addresses.height(), 2282);
+    assert_eq!(rows_where(&addresses, "chain", "ethereum").height(), 2039);
+    assert_eq!(rows_where(&addresses, "chain", "litecoin").height(), 13);
+    // none of them received anything in these two blocks: every revenue table is empty
+    for table in [
+        "revenue",
+        "revenue_by_type",
+        "revenue_by_region",
+        "revenue_total",
+    ] {
+        assert_eq!(
+            w.table(&format!("out/{table}.parquet")).height(),
+            0,
+            "{table}"
+        );
+    }
+    assert!(w.table("out/reported_losses.parquet").height() > 0);
+}
+
+#[test]
+fn a_user_token_registry_prices_an_unknown_token() {
+    let w = Workdir::new();
+    let export = shared().join("data/ethereum-etl/token_transfers_blocks_17173049_17173050.json");
+    w.write("reports.csv", REPORTS);
+    w.write("tokens.toml", "[[token]]\nchain = \"ethereum\"\ncontract = \"0x1CE270557C1F68CFB577B856766310BF8B47FD9C\"\nsymbol = \"MEME\"\ndecimals = 18\n");
+    w.write(
+        "prices.csv",
+        "date,asset,price_usd\n2023-05-02,MEME,0.000001\n2023-05-02,WETH,1900\n",
+    );
+    let args = [
+        "run",
+        "--transfers",
+        export.to_str().unwrap(),
+        "--reports",
+        "reports.csv",
+        "--prices",
+        "prices.csv",
+        "--tokens",
+        "tokens.toml",
+        "--out",
+        "out",
+    ];
+    w.run_ok(&args);
+    let phishing = rows_where(
+        &w.table("out/revenue_by_type.parquet"),
+        "scam_type",
+        "phishing",
+    );
+    // 150188698577042438264952193024 / 10^18 × 0.000001 = 150188.698577… plus the WETH $27,466.7355…
+    assert_eq!(floats(&phishing, "revenue_usd"), [Some(177655.43)]);
+    assert_eq!(strings(&phishing, "unpriced_deposits"), ["0"]);
+}

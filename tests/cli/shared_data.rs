@@ -45,19 +45,21 @@ fn every_iso_code_maps_to_its_m49_region() {
     }
 }
 
-/// A `Date,Close` price history (caerus BTC) read through a column mapping.
-const BTC_PRICE_MAPPING: &str = r#"
-[prices]
-columns = { Date = "date", Close = "price_usd" }
-constants = { asset = "BTC" }
-timestamp_format = "%Y-%m-%d"
-"#;
+/// A mapping shipped in `docs/mappings/`.
+fn mapping_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/mappings")
+        .join(name)
+}
 
 #[test]
 fn real_btc_price_history_loads_through_a_mapping_with_zero_prices_missing() {
     let w = crate::workdir::Workdir::new();
     let prices = shared().join("data/prices/btc_daily_close_2011_2018.csv");
-    w.write("btc.toml", BTC_PRICE_MAPPING);
+    w.write(
+        "btc.toml",
+        std::fs::read(mapping_file("date-close-btc-prices.toml")).unwrap(),
+    );
     w.write("reports.csv", "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\nR1,2011-01-01,bitcoin,bc1qscam,ponzi,US,,t\n");
     // 2011-10-02 has Close = 0.0 (missing): the fallback finds 4.82 on 2011-09-29
     w.write(
@@ -109,11 +111,7 @@ fn real_forta_labels_load_as_reports_through_a_mapping() {
     let labels = shared().join("data/forta/etherscan_malicious_labels.csv");
     w.write(
         "forta.toml",
-        r#"
-[reports]
-columns = { banned_address = ["address", "report_id"], wallet_tag = "scam_type", data_source = "source" }
-constants = { chain = "ethereum", reported_at = "2023-01-01" }
-"#,
+        std::fs::read(mapping_file("forta-etherscan-labels.toml")).unwrap(),
     );
     w.write("t.csv", "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\nethereum,0x1,0,1700000000,0x1111,0x80D7BB18521ACBEF32D7906502EBE94928690E93,USDT,25,25\n");
     let args = [
@@ -138,4 +136,14 @@ constants = { chain = "ethereum", reported_at = "2023-01-01" }
         ["phishing"],
         "Fake_Phishing1772 → phishing"
     );
+}
+
+#[test]
+fn shipped_mappings_all_parse() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/mappings");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        scamtrends::load::mapping::Mapping::load(Some(&path))
+            .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+    }
 }
