@@ -58,7 +58,7 @@ pub const TYPES: &[(&str, &[&str])] = &[
 
 /// Revenue weight per year (rows) and type (columns, as `TYPES`).
 const REVENUE: [[f64; 6]; 3] = [
-    [95.0, 14.0, 5.0, 5.0, 2.5, 1.0], // 2022 (investment, pb order fixed below)
+    [95.0, 14.0, 5.0, 5.0, 2.5, 1.0], // 2022; columns: investment, pig butchering, impersonation, phishing, extortion, employment
     [79.4, 23.6, 6.0, 5.5, 3.0, 1.5], // 2023
     [50.0, 33.0, 7.0, 5.0, 3.0, 2.0], // 2024
 ];
