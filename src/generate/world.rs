@@ -56,7 +56,7 @@ pub const TYPES: &[(&str, &[&str])] = &[
     ("employment", &["task scam", "Job Scam", "employment"]),
 ];
 
-/// Revenue weight per year (rows) and type (columns, as `TYPES`).
+/// Revenue weight per year (rows) and type (columns; `COLUMN_TYPE` maps them to `TYPES`).
 const REVENUE: [[f64; 6]; 3] = [
     [95.0, 14.0, 5.0, 5.0, 2.5, 1.0], // 2022; columns: investment, pig butchering, impersonation, phishing, extortion, employment
     [79.4, 23.6, 6.0, 5.5, 3.0, 1.5], // 2023
