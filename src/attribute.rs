@@ -128,6 +128,7 @@ fn descending(flags: &[bool]) -> SortMultipleOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::texts;
 
     fn reports() -> LazyFrame {
         df!(
@@ -146,23 +147,9 @@ mod tests {
         let t = Taxonomy::default();
         let classified = classify_reports(reports(), Arc::new(t.clone()), RegionLevel::Subregion);
         let out = attribute_addresses(classified, &t).collect().unwrap();
-        let types: Vec<_> = out
-            .column("scam_type")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
+        let types = texts(&out, "scam_type");
         assert_eq!(types, ["pig_butchering", "investment", "extortion"]);
-        let regions: Vec<_> = out
-            .column("region")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
+        let regions = texts(&out, "region");
         assert_eq!(
             regions,
             ["Northern America", "Northern America", "Northern Europe"]

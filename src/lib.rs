@@ -22,3 +22,6 @@ pub mod revisions;
 pub mod taxonomy;
 pub mod validate;
 pub mod verify;
+
+#[cfg(test)]
+mod test_support;

@@ -251,6 +251,7 @@ pub fn reported_losses(reports: LazyFrame, period: Period) -> LazyFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::texts;
 
     fn flows() -> LazyFrame {
         df!(
@@ -271,14 +272,7 @@ mod tests {
             .sort(["from_address"], Default::default())
             .collect()
             .unwrap();
-        let got: Vec<_> = out
-            .column("flow")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
+        let got = texts(&out, "flow");
         assert_eq!(got, ["internal", "self", "revenue"]);
     }
 

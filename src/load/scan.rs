@@ -255,6 +255,7 @@ fn parse_timestamp_column(c: &Column, date_ok: bool, format: Option<&str>) -> Po
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::texts;
 
     #[test]
     fn addresses_lowercase_only_for_evm_and_bech32() {
@@ -264,14 +265,7 @@ mod tests {
             .select([normalize_address(col("a"))])
             .collect()
             .unwrap();
-        let got: Vec<_> = out
-            .column("a")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
+        let got = texts(&out, "a");
         assert_eq!(got, ["0xabc", "bc1qxy", "TScamABC", "1BoatSLRHt"]);
     }
 

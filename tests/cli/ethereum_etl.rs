@@ -32,18 +32,8 @@ fn ndjson_token_transfers_load_with_exact_amounts() {
         String::from_utf8_lossy(&out.stderr)
             .contains("detected format ethereum-etl-token-transfers")
     );
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
-    let t = m["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["kind"] == "transfers")
-        .unwrap();
-    assert_eq!(
-        (t["rows_read"].as_u64(), t["rows_accepted"].as_u64()),
-        (Some(291), Some(291))
-    );
+    assert_eq!(w.input_total("out", "transfers", "rows_read"), 291);
+    assert_eq!(w.input_total("out", "transfers", "rows_accepted"), 291);
     let by_type = w.table("out/revenue_by_type.parquet");
     let revenue = |ty: &str| floats(&rows_where(&by_type, "scam_type", ty), "revenue_usd")[0];
     assert_eq!(
@@ -115,19 +105,9 @@ fn transactions_carry_native_eth_in_wei_and_contract_creations_are_not_errors() 
         "out",
     ];
     w.run_ok(&args);
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
-    let t = m["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["kind"] == "transfers")
-        .unwrap();
     // 298 transactions, one of them a contract creation (empty to_address): all accepted
-    assert_eq!(
-        (t["rows_read"].as_u64(), t["rows_rejected"].as_u64()),
-        (Some(298), Some(0))
-    );
+    assert_eq!(w.input_total("out", "transfers", "rows_read"), 298);
+    assert_eq!(w.input_total("out", "transfers", "rows_rejected"), 0);
     // 14032529640000000000 wei = 14.03252964 ETH × 1900.25 = 26665.3136…
     assert_eq!(
         floats(&w.table("out/revenue_total.parquet"), "revenue_usd"),
@@ -155,16 +135,12 @@ fn graphsense_tagpacks_load_as_reports_with_inherited_fields() {
         "--out",
         "out",
     ]);
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
-    let read: u64 = m["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["kind"] == "reports")
-        .map(|i| i["rows_accepted"].as_u64().unwrap())
-        .sum();
-    assert_eq!(read, 3117 + 52 + 12527 + 3, "every tag of the four packs");
+    let accepted = w.input_total("out", "reports", "rows_accepted");
+    assert_eq!(
+        accepted,
+        3117 + 52 + 12527 + 3,
+        "every tag of the four packs"
+    );
     let by_type = w.table("out/revenue_by_type.parquet");
     assert_eq!(
         strings(&by_type, "scam_type"),
@@ -313,16 +289,10 @@ fn end_to_end_real_exports_with_a_real_tagpack() {
         args.extend(["--transfers", t.to_str().unwrap()]);
     }
     w.run_ok(&args);
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
-    let accepted: u64 = m["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["kind"] == "transfers")
-        .map(|i| i["rows_accepted"].as_u64().unwrap())
-        .sum();
-    assert_eq!(accepted, 291 + 298);
+    assert_eq!(
+        w.input_total("out", "transfers", "rows_accepted"),
+        291 + 298
+    );
     // 3,117 tags name 2,282 distinct (chain, address) pairs once checksum case
     // is folded: 2,039 on ethereum, 226 bitcoin, 13 litecoin, 2 bitcoin_cash, 2 zcash
     let addresses = w.table("out/addresses.parquet");

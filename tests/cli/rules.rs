@@ -157,8 +157,7 @@ fn duplicates_across_files_keep_the_first_by_path() {
         floats(&w.table("out/revenue.parquet"), "revenue_usd"),
         [Some(100.0)]
     );
-    let manifest = std::fs::read_to_string(w.path("out/manifest.json")).unwrap();
-    let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let m = w.manifest("out");
     let b_counts = m["inputs"]
         .as_array()
         .unwrap()
@@ -197,21 +196,14 @@ fn rejects_are_accounted_for_per_file() {
         strings(&rejects, "column"),
         ["chain", "transfer_index", "amount", "amount_usd", "amount"]
     );
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
-    let t = m["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["kind"] == "transfers")
-        .unwrap();
+    let total = |field| w.input_total("out", "transfers", field);
     assert_eq!(
         (
-            t["rows_read"].as_u64(),
-            t["rows_accepted"].as_u64(),
-            t["rows_rejected"].as_u64()
+            total("rows_read"),
+            total("rows_accepted"),
+            total("rows_rejected")
         ),
-        (Some(6), Some(1), Some(5))
+        (6, 1, 5)
     );
 }
 

@@ -1,8 +1,6 @@
 //! METHODOLOGY v1 worked examples (`../shared/spec/examples`): every expected
 //! table must match the run's Parquet, money to the cent and ratios to 1e-6.
 
-use std::fs;
-
 use polars::prelude::*;
 
 use crate::workdir::{Workdir, shared, strings};
@@ -88,17 +86,7 @@ fn every_example_table_matches_to_the_cent() {
 fn example_row_counts_match_counts_json() {
     let w = Workdir::new();
     run_examples(&w);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(w.path("out/manifest.json")).unwrap()).unwrap();
-    let sum = |kind: &str, field: &str| -> u64 {
-        manifest["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|i| i["kind"] == kind)
-            .map(|i| i[field].as_u64().unwrap())
-            .sum()
-    };
+    let sum = |kind: &str, field: &str| w.input_total("out", kind, field);
     assert_eq!(sum("transfers", "rows_read"), 13);
     assert_eq!(sum("transfers", "rows_rejected"), 2);
     assert_eq!(sum("transfers", "duplicates_dropped"), 1);

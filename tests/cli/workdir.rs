@@ -76,6 +76,24 @@ impl Workdir {
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
+    /// The manifest of the run in `out`.
+    pub fn manifest(&self, out: &str) -> serde_json::Value {
+        let bytes = fs::read(self.path(out).join("manifest.json")).unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// A row count (`rows_read`, `rows_accepted`, …) summed over the inputs of
+    /// one kind in the manifest of the run in `out`.
+    pub fn input_total(&self, out: &str, kind: &str, field: &str) -> u64 {
+        let manifest = self.manifest(out);
+        let inputs = manifest["inputs"].as_array().unwrap();
+        inputs
+            .iter()
+            .filter(|i| i["kind"] == kind)
+            .map(|i| i[field].as_u64().unwrap())
+            .sum()
+    }
+
     /// Read an output table.
     pub fn table(&self, rel: &str) -> DataFrame {
         read_parquet(&self.path(rel))
