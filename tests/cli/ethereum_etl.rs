@@ -176,16 +176,16 @@ fn inspect_tells_format_layout_rows_and_rejects() {
         stdout.contains("rows: 291") && stdout.contains("no rejects"),
         "{stdout}"
     );
-    let small = shared().join("data/ethereum-etl/token_transfers_small.csv");
-    let stdout = String::from_utf8_lossy(&w.run_ok(&["inspect", small.to_str().unwrap()]).stdout)
-        .into_owned();
+    let inspect = |rel: &str| {
+        let path = shared().join(rel);
+        String::from_utf8_lossy(&w.run_ok(&["inspect", path.to_str().unwrap()]).stdout).into_owned()
+    };
+    let stdout = inspect("data/ethereum-etl/token_transfers_small.csv");
     assert!(
         stdout.contains("missing_value") && stdout.contains("block_time"),
         "{stdout}"
     );
-    let prices = shared().join("data/prices/btc_daily_close_2011_2018.csv");
-    let stdout = String::from_utf8_lossy(&w.run_ok(&["inspect", prices.to_str().unwrap()]).stdout)
-        .into_owned();
+    let stdout = inspect("data/prices/btc_daily_close_2011_2018.csv");
     assert!(
         stdout.contains("layout: unknown (use --mapping)") && stdout.contains("rows: 2522"),
         "{stdout}"

@@ -155,7 +155,7 @@ fn if_changed_skips_a_run_whose_inputs_and_parameters_are_the_same() {
     w.write("data/reports.csv", &reports);
     assert!(String::from_utf8_lossy(&w.run_ok(&args).stderr).contains("nothing to do"));
     // a different parameter or a changed input runs again
-    let out = w.run_ok(&[
+    let yearly = [
         "run",
         "--data",
         "data",
@@ -164,7 +164,8 @@ fn if_changed_skips_a_run_whose_inputs_and_parameters_are_the_same() {
         "--if-changed",
         "--period",
         "year",
-    ]);
+    ];
+    let out = w.run_ok(&yearly);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("nothing to do"));
     w.write(
         "data/reports.csv",
@@ -174,16 +175,7 @@ fn if_changed_skips_a_run_whose_inputs_and_parameters_are_the_same() {
         ]
         .concat(),
     );
-    let out = w.run_ok(&[
-        "run",
-        "--data",
-        "data",
-        "--out",
-        "out",
-        "--if-changed",
-        "--period",
-        "year",
-    ]);
+    let out = w.run_ok(&yearly);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("nothing to do"));
 }
 
