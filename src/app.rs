@@ -14,9 +14,12 @@ use crate::log::{LogMode, info, warn};
 use crate::pipeline::{AttributionParams, Ingested, check_inputs, ingest, measure, top_reasons};
 use crate::publish::StagedDir;
 use crate::publish::lock::OutputLock;
-use crate::publish::manifest::{LabelVintage, Manifest, Tool};
+use crate::publish::manifest::{LabelVintage, Manifest, Tool, synthetic_inputs};
 use crate::publish::parquet::{METHODOLOGY_VERSION, encode_parquet};
 use crate::publish::unchanged::{Verdict, compare_with_last_run};
+use crate::report::data::RunData;
+use crate::report::definition::LoadedDefinition;
+use crate::report::publish::{ReportRecord, definition_for_run, log_headlines};
 use crate::taxonomy::Taxonomy;
 
 /// Run one command.
@@ -31,6 +34,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Validate(args) => validate(args),
         Command::Verify(args) => crate::verify::verify(&args.dir),
         Command::Query(args) => crate::query::query(&args),
+        Command::Report(args) => crate::report::publish::report_command(&args),
         Command::Inspect(args) => crate::inspect::inspect(&args),
         Command::Revisions(args) => crate::revisions::revisions(args),
         Command::Generate(args) => {
@@ -56,6 +60,7 @@ pub fn execute(config: &RunConfig) -> Result<()> {
     if config.if_changed && unchanged_since_last_run(config)? {
         return Ok(());
     }
+    let definition = definition_for_run(config)?;
     let started = Instant::now();
     let taxonomy = Arc::new(Taxonomy::load(config.taxonomy.as_deref())?);
     let ingested = ingest(&config.inputs, &taxonomy, &AttributionParams::of(config))?;
@@ -65,8 +70,8 @@ pub fn execute(config: &RunConfig) -> Result<()> {
     let measured_at = Instant::now();
     let tables = measure(&ingested, config)?;
     timings.insert("measure".to_string(), millis(measured_at));
-    let out = publish(config, &ingested, &tables.tables, timings)?;
     log_tables(&tables.tables);
+    let out = publish(config, &ingested, &tables.tables, definition.as_ref(), timings)?;
     info(format!("wrote {} ({} ms)", out.display(), millis(started)));
     Ok(())
 }
@@ -89,27 +94,50 @@ fn unchanged_since_last_run(config: &RunConfig) -> Result<bool> {
     }
 }
 
-/// Write the tables and the manifest into a staging directory and swap it in.
+/// Write the tables, the report and the manifest into a staging directory
+/// and swap it in.
 fn publish(
     config: &RunConfig,
     ingested: &Ingested,
     tables: &[(&str, DataFrame)],
-    timings_ms: BTreeMap<String, u64>,
+    definition: Option<&LoadedDefinition>,
+    mut timings_ms: BTreeMap<String, u64>,
 ) -> Result<std::path::PathBuf> {
     let mut staged = StagedDir::new(&config.out)?;
     for (name, df) in tables {
         staged.write(&format!("{name}.parquet"), &encode_parquet(name, df)?)?;
     }
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         tool: Tool::default(),
         methodology_version: METHODOLOGY_VERSION,
         parameters: config,
         inputs: &ingested.counts,
+        synthetic_data: synthetic_inputs(&ingested.counts),
         label_vintage: label_vintage(ingested, config)?,
         unmatched_labels: &ingested.unmatched_labels,
+        report: None,
         outputs: staged.written.clone(),
-        timings_ms,
+        timings_ms: timings_ms.clone(),
     };
+    if let Some(definition) = definition {
+        let started = Instant::now();
+        let by_name = tables.iter().map(|(n, df)| (n.to_string(), df.clone())).collect();
+        let data = RunData::from_tables(&by_name, &manifest.to_json()?)?;
+        let rendered = crate::report::render(&data, definition, staged.path())?;
+        for (name, bytes) in &rendered.files {
+            staged.write(name, bytes)?;
+        }
+        log_headlines(&rendered);
+        manifest.report = Some(ReportRecord {
+            definition: definition.source.clone(),
+            definition_sha256: definition.sha256.clone(),
+            headline_year: rendered.year,
+        });
+        timings_ms.insert("report".to_string(), millis(started));
+    }
+    manifest.outputs = staged.written.clone();
+    manifest.outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    manifest.timings_ms = timings_ms;
     staged.write("manifest.json", &manifest.to_json()?)?;
     staged.commit()
 }

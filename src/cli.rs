@@ -66,10 +66,17 @@ pub enum Command {
     /// Run a SQL file (polars-sql) over a run's output tables.
     ///
     /// Tables are named after their files: revenue, revenue_by_type, revenue_by_region,
-    /// revenue_total, reported_losses, addresses, rejects.
+    /// revenue_total, reported_losses, their yearly_* companions, attributed_transfers,
+    /// addresses, rejects.
     /// Example: scamtrends query queries/top_regions_per_type.sql --run out --format csv
     #[command(after_help = EXIT_CODES_HELP)]
     Query(QueryArgs),
+    /// Re-render charts, report.html, report.md and figures.csv/json of a run.
+    ///
+    /// Reads the run's Parquet tables and manifest; recomputes nothing.
+    /// Example: scamtrends report --run out --definition reports/quarterly.toml
+    #[command(after_help = EXIT_CODES_HELP)]
+    Report(ReportArgs),
     /// Tell what an export holds: format, layout, schema, rows, sample, rejects.
     ///
     /// Example: scamtrends inspect exports/token_transfers.json
@@ -155,6 +162,13 @@ pub struct RunArgs {
     /// Example: --taxonomy taxonomy.toml
     #[arg(long, value_name = "FILE")]
     pub taxonomy: Option<PathBuf>,
+    /// Report definition (TOML) for report.html, report.md, figures and charts
+    /// [default: reports/quarterly.toml, or its built-in copy when absent]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_report")]
+    pub report: Option<PathBuf>,
+    /// Write the tables and manifest only, no report or charts
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// Flags of `scamtrends validate`.
@@ -187,6 +201,16 @@ pub struct RevisionsArgs {
 }
 
 /// Flags of `scamtrends query`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run directory (written by `scamtrends run`)
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub run: PathBuf,
+    /// Report definition (TOML) [default: reports/quarterly.toml, or its built-in copy]
+    #[arg(long, value_name = "FILE")]
+    pub definition: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// The SQL file. Example: queries/quarter_on_quarter.sql

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{InputArgs, PeriodArg, RegionLevelArg, RunArgs};
-use crate::error::ScamError;
+use crate::error::usage;
 
 /// Calendar period of the output tables (METHODOLOGY §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +67,13 @@ pub struct RunConfig {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub taxonomy: Option<PathBuf>,
+    /// `--report FILE`: the report definition (None: `reports/quarterly.toml`
+    /// when present in the working directory, else its built-in copy).
+    #[serde(default)]
+    pub report: Option<PathBuf>,
+    /// `--no-report`: write the tables and manifest only.
+    #[serde(default)]
+    pub no_report: bool,
     /// `--if-changed`: an execution switch, not a parameter of the figures.
     #[serde(skip)]
     pub if_changed: bool,
@@ -88,6 +95,8 @@ impl RunConfig {
             from: parse_day_flag("--from", args.from.as_deref())?,
             to: parse_day_flag("--to", args.to.as_deref())?,
             taxonomy: args.taxonomy,
+            report: args.report,
+            no_report: args.no_report,
             if_changed: args.if_changed,
         };
         config.validate()?;
@@ -199,10 +208,6 @@ fn parse_day_flag(flag: &str, value: Option<&str>) -> Result<Option<NaiveDate>> 
                 .map_err(|_| usage(format!("{flag} {v:?}: expected a date as YYYY-MM-DD")))
         })
         .transpose()
-}
-
-fn usage(msg: impl Into<String>) -> anyhow::Error {
-    ScamError::Usage(msg.into()).into()
 }
 
 impl From<PeriodArg> for Period {

@@ -59,6 +59,11 @@ pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
     ScamError::BadInput(msg.into()).into()
 }
 
+/// Shorthand for a usage error (contradictory flags) wrapped in `anyhow`.
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    ScamError::Usage(msg.into()).into()
+}
+
 /// The exit code for an error chain: the first [`ScamError`] in it decides.
 pub fn exit_code_of(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {

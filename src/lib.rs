@@ -18,6 +18,7 @@ pub mod pricing;
 pub mod publish;
 pub mod query;
 pub mod regions;
+pub mod report;
 pub mod revisions;
 pub mod taxonomy;
 pub mod validate;

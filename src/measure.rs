@@ -210,6 +210,33 @@ pub fn with_internal_flows(total: LazyFrame, flows: LazyFrame) -> LazyFrame {
         .sort_by_exprs(sort_keys(&[]), SortMultipleOptions::default())
 }
 
+/// `attributed_transfers`: every scam-bound transfer in range with its
+/// attribution, flow class (`revenue`, `internal`, `self`) and USD value, so
+/// that a published figure can be traced to the transfers behind it (and
+/// queried with SQL). Sorted by `chain, tx_hash, transfer_index`.
+pub fn attributed_transfers(flows: LazyFrame) -> LazyFrame {
+    let keys = ["chain", "tx_hash", "transfer_index"];
+    flows
+        .select([
+            col("chain"),
+            col("tx_hash"),
+            col("transfer_index"),
+            (col("block_time") * lit(1000i64))
+                .cast(DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
+                .alias("block_time"),
+            col("period"),
+            col("from_address"),
+            col("to_address"),
+            col("scam_type"),
+            col("region"),
+            col("flow"),
+            col("asset"),
+            col("amount"),
+            col("usd_micro"),
+        ])
+        .sort(keys, SortMultipleOptions::default())
+}
+
 /// §7 `reported_losses`: per period of `reported_at` × the report's own type
 /// and region; a report's loss counts once per report_id.
 pub fn reported_losses(reports: LazyFrame, period: Period) -> LazyFrame {

@@ -34,6 +34,8 @@ pub fn revisions(args: RevisionsArgs) -> Result<()> {
         from: None,
         to: None,
         taxonomy: args.taxonomy.clone(),
+        report: None,
+        no_report: true,
         if_changed: false,
     };
     config.checks.validate()?;

@@ -1,5 +1,5 @@
 //! `scamtrends generate`: a synthetic canonical dataset in the standard layout
-//! (`transfers/`, `reports.csv`, `prices.csv`, `README.md`), deterministic for
+//! (`transfers/`, `reports.csv`, `prices.csv`, `README.md`, `SYNTHETIC`), deterministic for
 //! a seed and streamed to disk so that 100 million rows fit in bounded memory.
 
 mod prices;
@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
+use crate::publish::manifest::SYNTHETIC_MARKER;
 use crate::cli::{FormatArg, GenerateArgs};
 use crate::error::ScamError;
 use crate::log::info;
@@ -342,5 +343,11 @@ fn write_readme(config: &GenerateConfig) -> Result<()> {
         config.files,
         config.out.display()
     );
-    fs::write(config.out.join("README.md"), text).context("writing the dataset README")
+    fs::write(config.out.join("README.md"), text).context("writing the dataset README")?;
+    // The marker `run` looks for to stamp "synthetic sample data" on charts and reports.
+    let marker = format!(
+        "synthetic data written by scamtrends generate --rows {} --seed {}; not real\n",
+        config.rows, config.seed
+    );
+    fs::write(config.out.join(SYNTHETIC_MARKER), marker).context("writing the synthetic-data marker")
 }

@@ -11,13 +11,13 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use crate::attribute::{attribute_addresses, classify_reports, reports_as_of};
-use crate::config::{CheckConfig, InputSpec, RunConfig};
+use crate::config::{CheckConfig, InputSpec, Period, RunConfig};
 use crate::error::{ScamError, bad_input};
 use crate::load::mapping::Mapping;
 use crate::load::sources::resolve_inputs;
 use crate::load::{FILE, scan::ROW};
 use crate::measure::{
-    classify_flows, reported_losses, revenue_transfers, rollup, with_internal_flows, with_periods,
+    attributed_transfers, classify_flows, reported_losses, revenue_transfers, rollup, with_internal_flows, with_periods,
     with_revenue_share, with_yoy,
 };
 use crate::pipeline::ingest::{FileCounts, Loaded, load_small, load_transfers, rows_per_file};
@@ -226,37 +226,69 @@ pub fn top_reasons(rejects: &DataFrame, n: usize) -> Result<String> {
     })
 }
 
-/// Compute every §7 table from ingested inputs.
+/// The §7 rollup tables, in output order.
+const ROLLUPS: [&str; 5] = [
+    "revenue",
+    "revenue_by_type",
+    "revenue_by_region",
+    "revenue_total",
+    "reported_losses",
+];
+
+/// The same rollups by calendar year, written beside a quarterly or monthly
+/// run so that the report's annual headlines are computed from transfers
+/// (§7: never by summing medians or distinct counts of shorter periods).
+const YEARLY_ROLLUPS: [&str; 5] = [
+    "yearly_revenue",
+    "yearly_revenue_by_type",
+    "yearly_revenue_by_region",
+    "yearly_revenue_total",
+    "yearly_reported_losses",
+];
+
+/// Compute every §7 table from ingested inputs, the yearly rollups when the
+/// period is shorter than a year, and the attributed transfers.
 pub fn measure(ingested: &Ingested, config: &RunConfig) -> Result<Tables> {
-    let day_range = day_range(config);
     let flows = valued_flows(
         &ingested.scam_transfers,
         &ingested.addresses,
         &ingested.prices.valid,
         config,
     )?;
-    let revenue = revenue_transfers(flows.clone().lazy());
-    let table = |keys: &[&str]| with_yoy(rollup(revenue.clone(), keys), keys);
-    let total = with_internal_flows(table(&[]), flows.lazy());
-    let by_type = with_revenue_share(table(&["scam_type"]), total.clone());
-    let losses = reported_losses(
-        in_day_range(
-            ingested.reports_used.clone().lazy(),
-            "reported_day",
-            day_range,
-        ),
-        config.period,
+    let reports = in_day_range(
+        ingested.reports_used.clone().lazy(),
+        "reported_day",
+        day_range(config),
     );
-    let tables = vec![
-        ("revenue", table(&["scam_type", "region"]).collect()?),
-        ("revenue_by_type", by_type.collect()?),
-        ("revenue_by_region", table(&["region"]).collect()?),
-        ("revenue_total", total.collect()?),
-        ("reported_losses", losses.collect()?),
-        ("addresses", ingested.addresses.clone()),
-        ("rejects", rejects_table(ingested)?),
-    ];
+    let mut tables = Vec::new();
+    for (name, lf) in ROLLUPS.iter().zip(rollups(flows.clone().lazy(), reports.clone(), config.period)) {
+        tables.push((*name, lf.collect()?));
+    }
+    if config.period != Period::Year {
+        let yearly = with_periods(flows.clone().lazy(), Period::Year);
+        for (name, lf) in YEARLY_ROLLUPS.iter().zip(rollups(yearly, reports, Period::Year)) {
+            tables.push((*name, lf.collect()?));
+        }
+    }
+    tables.push(("attributed_transfers", attributed_transfers(flows.lazy()).collect()?));
+    tables.push(("addresses", ingested.addresses.clone()));
+    tables.push(("rejects", rejects_table(ingested)?));
     Ok(Tables { tables })
+}
+
+/// The five §7 rollups of valued flows (periods already assigned) and reports.
+fn rollups(flows: LazyFrame, reports: LazyFrame, period: Period) -> [LazyFrame; 5] {
+    let revenue = revenue_transfers(flows.clone());
+    let table = |keys: &[&str]| with_yoy(rollup(revenue.clone(), keys), keys);
+    let total = with_internal_flows(table(&[]), flows);
+    let by_type = with_revenue_share(table(&["scam_type"]), total.clone());
+    [
+        table(&["scam_type", "region"]),
+        by_type,
+        table(&["region"]),
+        total,
+        reported_losses(reports, period),
+    ]
 }
 
 /// Scam-bound transfers classified (revenue / internal / self), valued in

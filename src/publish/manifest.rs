@@ -9,6 +9,22 @@ use serde::{Deserialize, Serialize};
 use crate::config::RunConfig;
 use crate::pipeline::ingest::FileCounts;
 use crate::publish::OutputFile;
+use crate::report::publish::ReportRecord;
+
+/// The marker file `scamtrends generate` writes into a synthetic dataset.
+pub const SYNTHETIC_MARKER: &str = "SYNTHETIC";
+
+/// Whether any input file sits in (or one level below) a directory holding
+/// the synthetic-data marker.
+pub fn synthetic_inputs(inputs: &[FileCounts]) -> bool {
+    inputs.iter().any(|i| {
+        std::path::Path::new(&i.path)
+            .ancestors()
+            .skip(1)
+            .take(2)
+            .any(|dir| dir.join(SYNTHETIC_MARKER).is_file())
+    })
+}
 
 /// The manifest of one run.
 #[derive(Debug, Serialize)]
@@ -17,9 +33,14 @@ pub struct Manifest<'a> {
     pub methodology_version: &'static str,
     pub parameters: &'a RunConfig,
     pub inputs: &'a [FileCounts],
+    /// True when an input lies in a directory `scamtrends generate` marked
+    /// as synthetic: charts and report then carry a "synthetic" mark.
+    pub synthetic_data: bool,
     pub label_vintage: LabelVintage,
     /// Raw report labels no alias matched (counted as `other`).
     pub unmatched_labels: &'a BTreeMap<String, u64>,
+    /// The report definition used (None with `--no-report`).
+    pub report: Option<ReportRecord>,
     /// Output files (everything but the manifest itself), sorted by name.
     pub outputs: Vec<OutputFile>,
     /// Stage durations in milliseconds (the only non-reproducible field).

@@ -25,6 +25,17 @@ pub struct OutputFile {
     pub sha256: String,
 }
 
+impl OutputFile {
+    /// The record of `bytes` written at `path` (relative to the run directory).
+    pub fn of(path: &str, bytes: &[u8]) -> OutputFile {
+        OutputFile {
+            path: path.to_string(),
+            bytes: bytes.len() as u64,
+            sha256: hex(&<sha2::Sha256 as sha2::Digest>::digest(bytes)),
+        }
+    }
+}
+
 /// A directory being filled, to be renamed over `--out` on success.
 pub struct StagedDir {
     staging: tempfile::TempDir,
@@ -58,16 +69,19 @@ impl StagedDir {
         })
     }
 
-    /// Write one file (relative name) and record its hash.
+    /// The staging directory (the run's tables are readable here before commit).
+    pub fn path(&self) -> &Path {
+        self.staging.path()
+    }
+
+    /// Write one file (relative name, may contain a subdirectory) and record its hash.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
         let path = self.staging.path().join(name);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
         fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-        let digest = <sha2::Sha256 as sha2::Digest>::digest(bytes);
-        self.written.push(OutputFile {
-            path: name.to_string(),
-            bytes: bytes.len() as u64,
-            sha256: hex(&digest),
-        });
+        self.written.push(OutputFile::of(name, bytes));
         Ok(())
     }
 

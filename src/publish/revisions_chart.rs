@@ -4,6 +4,9 @@
 use std::fmt::Write;
 
 use anyhow::Result;
+
+use crate::report::chart::nice_step;
+use crate::report::format::compact_usd;
 use polars::prelude::*;
 
 const W: f64 = 1200.0;
@@ -16,34 +19,6 @@ const BOTTOM: f64 = 80.0;
 const PALETTE: [&str; 7] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000",
 ];
-
-/// The smallest 1, 2 or 5 × 10^k at or above `raw` (round axis ticks).
-fn nice_step(raw: f64) -> f64 {
-    let magnitude = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude)
-}
-
-/// Compact dollars: $950, $12.5K, $1.2M, $3.4B.
-pub fn compact_usd(v: f64) -> String {
-    let (div, suffix) = match v.abs() {
-        a if a >= 1e9 => (1e9, "B"),
-        a if a >= 1e6 => (1e6, "M"),
-        a if a >= 1e3 => (1e3, "K"),
-        _ => (1.0, ""),
-    };
-    let x = v / div;
-    if suffix.is_empty() {
-        format!("${x:.0}")
-    } else if x >= 100.0 {
-        format!("${x:.0}{suffix}")
-    } else {
-        format!("${x:.1}{suffix}")
-    }
-}
 
 /// Render `labels_as_of, period, revenue_usd` as an SVG line chart.
 pub fn render_svg(table: &DataFrame) -> Result<String> {
@@ -168,21 +143,6 @@ fn line_points(df: &DataFrame, vintage: &str, periods: &[String]) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ticks_are_round() {
-        assert_eq!(nice_step(397_000.0), 500_000.0);
-        assert_eq!(nice_step(7.5), 10.0);
-        assert_eq!(nice_step(2.0), 2.0);
-    }
-
-    #[test]
-    fn compact_dollars() {
-        assert_eq!(compact_usd(950.0), "$950");
-        assert_eq!(compact_usd(12_500.0), "$12.5K");
-        assert_eq!(compact_usd(1_234_567.0), "$1.2M");
-        assert_eq!(compact_usd(9_900_000_000.0), "$9.9B");
-    }
 
     #[test]
     fn one_line_per_vintage_with_a_legend() {

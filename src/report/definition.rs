@@ -1,0 +1,265 @@
+//! Report definitions (`reports/*.toml`): title, the run period and region
+//! level the report expects, the headline year, which scam types get a
+//! headline, the sections and charts in order, and extra SQL tables.
+//!
+//! `reports/quarterly.toml` is compiled in as the built-in default, so a run
+//! from any directory gets the same report; when the file exists in the
+//! current directory, the file is used (and recorded with its hash).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Period, RegionLevel};
+use crate::error::{bad_input, usage};
+
+/// Path of the default definition, relative to the working directory.
+pub const DEFAULT_DEFINITION: &str = "reports/quarterly.toml";
+const BUILT_IN: &str = include_str!("../../reports/quarterly.toml");
+/// The query files the built-in definition names, compiled in beside it.
+const BUILT_IN_QUERIES: [(&str, &str); 3] = [
+    (
+        "queries/top_regions_per_type.sql",
+        include_str!("../../queries/top_regions_per_type.sql"),
+    ),
+    (
+        "queries/quarter_on_quarter.sql",
+        include_str!("../../queries/quarter_on_quarter.sql"),
+    ),
+    (
+        "queries/largest_deposits.sql",
+        include_str!("../../queries/largest_deposits.sql"),
+    ),
+];
+
+/// A report section, in the order the definition lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    Headlines,
+    Types,
+    Regions,
+    Trend,
+    Charts,
+    Losses,
+    Queries,
+    Methodology,
+    Provenance,
+    Reproduce,
+    Figures,
+}
+
+/// A chart the report can draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    RevenueByType,
+    Growth,
+    AvgDeposit,
+    RegionLatest,
+    RegionTrend,
+    LossesVsRevenue,
+}
+
+impl ChartKind {
+    /// File stem under `charts/`.
+    pub fn id(self) -> &'static str {
+        match self {
+            ChartKind::RevenueByType => "revenue_by_type",
+            ChartKind::Growth => "growth",
+            ChartKind::AvgDeposit => "avg_deposit",
+            ChartKind::RegionLatest => "region_latest",
+            ChartKind::RegionTrend => "region_trend",
+            ChartKind::LossesVsRevenue => "losses_vs_revenue",
+        }
+    }
+}
+
+/// One extra SQL table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuerySpec {
+    pub file: PathBuf,
+    pub title: String,
+    /// Rows shown in the report (the query's full result is one command away).
+    #[serde(default = "default_max_rows")]
+    pub max_rows: usize,
+    /// The SQL text, filled in when the definition is loaded.
+    #[serde(skip)]
+    pub sql: String,
+}
+
+fn default_max_rows() -> usize {
+    20
+}
+
+fn default_top_regions() -> usize {
+    10
+}
+
+fn default_year() -> YearChoice {
+    YearChoice::Latest
+}
+
+/// `year = "latest"` or `year = 2024`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum YearChoice {
+    Year(i32),
+    #[serde(deserialize_with = "latest")]
+    Latest,
+}
+
+fn latest<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+    let s = String::deserialize(d)?;
+    if s == "latest" {
+        Ok(())
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "year must be \"latest\" or a year such as 2024, not {s:?}"
+        )))
+    }
+}
+
+/// A parsed report definition.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDefinition {
+    pub title: String,
+    pub period: Option<Period>,
+    pub region_level: Option<RegionLevel>,
+    #[serde(default = "default_year")]
+    pub year: YearChoice,
+    #[serde(default)]
+    pub headline_types: Vec<String>,
+    #[serde(default = "default_top_regions")]
+    pub top_regions: usize,
+    pub sections: Vec<Section>,
+    #[serde(default)]
+    pub charts: Vec<ChartKind>,
+    #[serde(default)]
+    pub queries: Vec<QuerySpec>,
+}
+
+/// A definition with where it came from (for the manifest and the log).
+#[derive(Debug, Clone)]
+pub struct LoadedDefinition {
+    pub definition: ReportDefinition,
+    /// The file read, or `built-in reports/quarterly.toml`.
+    pub source: String,
+    pub sha256: String,
+}
+
+impl LoadedDefinition {
+    /// `path` when given; else `reports/quarterly.toml` when present; else the built-in copy.
+    pub fn load(path: Option<&Path>) -> Result<LoadedDefinition> {
+        let default = Path::new(DEFAULT_DEFINITION);
+        match path {
+            Some(p) => Self::from_file(p),
+            None if default.exists() => Self::from_file(default),
+            None => Self::parse(BUILT_IN, format!("built-in {DEFAULT_DEFINITION}"), true),
+        }
+    }
+
+    fn from_file(path: &Path) -> Result<LoadedDefinition> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad_input(format!("report definition {}: {e}", path.display())))?;
+        Self::parse(&text, path.display().to_string(), false)
+    }
+
+    fn parse(text: &str, source: String, built_in: bool) -> Result<LoadedDefinition> {
+        let mut definition: ReportDefinition = toml::from_str(text)
+            .map_err(|e| bad_input(format!("report definition {source}: {e}")))?;
+        for q in &mut definition.queries {
+            q.sql = query_text(&q.file, built_in)
+                .map_err(|e| bad_input(format!("report definition {source}: query {}: {e}", q.file.display())))?;
+        }
+        let sha256 = crate::load::sources::hex(&<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
+        Ok(LoadedDefinition { definition, source, sha256 })
+    }
+
+    /// Refuse a run whose period or region level is not the one the report expects.
+    pub fn check_run(&self, period: Period, region_level: RegionLevel) -> Result<()> {
+        let d = &self.definition;
+        if let Some(p) = d.period.filter(|p| *p != period) {
+            return Err(usage(format!(
+                "report definition {} expects --period {}, the run used --period {}",
+                self.source,
+                name(&p),
+                name(&period)
+            )));
+        }
+        if let Some(l) = d.region_level.filter(|l| *l != region_level) {
+            return Err(usage(format!(
+                "report definition {} expects --region-level {}, the run used --region-level {}",
+                self.source,
+                name(&l),
+                name(&region_level)
+            )));
+        }
+        Ok(())
+    }
+
+    /// The default definition adapted to a run made with other flags: the
+    /// run's period and region level replace the definition's.
+    pub fn adapted_to(mut self, period: Period, region_level: RegionLevel) -> LoadedDefinition {
+        self.definition.period = Some(period);
+        self.definition.region_level = Some(region_level);
+        self
+    }
+}
+
+/// A serde enum's lowercase name.
+fn name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn query_text(file: &Path, built_in: bool) -> std::result::Result<String, String> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => Ok(text),
+        Err(e) if built_in => BUILT_IN_QUERIES
+            .iter()
+            .find(|(name, _)| Path::new(name) == file)
+            .map(|(_, sql)| sql.to_string())
+            .ok_or_else(|| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_definition_parses_with_its_queries() {
+        let d = LoadedDefinition::parse(BUILT_IN, "built-in".into(), true).unwrap();
+        assert_eq!(d.definition.year, YearChoice::Latest);
+        assert_eq!(d.definition.period, Some(Period::Quarter));
+        assert_eq!(d.definition.charts.len(), 6);
+        assert_eq!(d.definition.queries.len(), 3);
+        assert!(d.definition.queries.iter().all(|q| q.sql.contains("SELECT")));
+    }
+
+    #[test]
+    fn a_year_and_unknown_keys() {
+        let text = "title = \"t\"\nyear = 2023\nsections = [\"headlines\"]\n";
+        let d = LoadedDefinition::parse(text, "t.toml".into(), false).unwrap();
+        assert_eq!(d.definition.year, YearChoice::Year(2023));
+        let bad = LoadedDefinition::parse("title = \"t\"\nsections = []\ncolour = 1\n", "t.toml".into(), false);
+        assert!(format!("{:#}", bad.unwrap_err()).contains("unknown field `colour`"));
+        let bad = LoadedDefinition::parse("title = \"t\"\nyear = \"last\"\nsections = []\n", "t.toml".into(), false);
+        assert!(format!("{:#}", bad.unwrap_err()).contains("t.toml"));
+    }
+
+    #[test]
+    fn a_run_with_another_period_is_refused_by_name() {
+        let d = LoadedDefinition::parse(BUILT_IN, "reports/quarterly.toml".into(), true).unwrap();
+        let err = d.check_run(Period::Month, RegionLevel::Subregion).unwrap_err();
+        assert!(err.to_string().contains("expects --period quarter, the run used --period month"));
+        assert!(d.check_run(Period::Quarter, RegionLevel::Subregion).is_ok());
+    }
+}
