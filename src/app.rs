@@ -122,7 +122,9 @@ fn publish(
     if let Some(definition) = definition {
         let started = Instant::now();
         let by_name = tables.iter().map(|(n, df)| (n.to_string(), df.clone())).collect();
-        let data = RunData::from_tables(&by_name, &manifest.to_json()?)?;
+        let shown = config.recorded.as_deref().unwrap_or(config);
+        let shown_manifest = Manifest { parameters: shown, ..manifest.clone() };
+        let data = RunData::from_tables(&by_name, &shown_manifest.to_json()?)?;
         let rendered = crate::report::render(&data, definition, staged.path())?;
         for (name, bytes) in &rendered.files {
             staged.write(name, bytes)?;

@@ -74,6 +74,11 @@ pub struct RunConfig {
     /// `--no-report`: write the tables and manifest only.
     #[serde(default)]
     pub no_report: bool,
+    /// The parameters as recorded by the run being re-run: `verify` reads
+    /// the exact input files into a temporary directory, but the report it
+    /// re-renders must show the command of the original run.
+    #[serde(skip)]
+    pub recorded: Option<Box<RunConfig>>,
     /// `--if-changed`: an execution switch, not a parameter of the figures.
     #[serde(skip)]
     pub if_changed: bool,
@@ -97,6 +102,7 @@ impl RunConfig {
             taxonomy: args.taxonomy,
             report: args.report,
             no_report: args.no_report,
+            recorded: None,
             if_changed: args.if_changed,
         };
         config.validate()?;

@@ -36,6 +36,7 @@ pub fn revisions(args: RevisionsArgs) -> Result<()> {
         taxonomy: args.taxonomy.clone(),
         report: None,
         no_report: true,
+        recorded: None,
         if_changed: false,
     };
     config.checks.validate()?;

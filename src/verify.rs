@@ -104,6 +104,7 @@ fn rerun_config(manifest: &ManifestRecord, out: &Path) -> RunConfig {
         transfers_format: manifest.parameters.inputs.transfers_format.clone(),
         tokens: manifest.parameters.inputs.tokens.clone(),
     };
+    config.recorded = Some(Box::new(manifest.parameters.clone()));
     config.out = out.to_path_buf();
     config
 }

@@ -27,7 +27,7 @@ pub fn synthetic_inputs(inputs: &[FileCounts]) -> bool {
 }
 
 /// The manifest of one run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Manifest<'a> {
     pub tool: Tool,
     pub methodology_version: &'static str,
@@ -48,7 +48,7 @@ pub struct Manifest<'a> {
 }
 
 /// Tool name and version.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
@@ -64,7 +64,7 @@ impl Default for Tool {
 }
 
 /// Earliest and latest `reported_at` (UTC day) among the reports used.
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct LabelVintage {
     pub earliest_reported_at: Option<String>,
     pub latest_reported_at: Option<String>,

@@ -1,5 +1,6 @@
-//! METHODOLOGY §8: the same inputs give byte-identical tables at any thread
-//! count. The point of this test is the bytes, so it compares raw files.
+//! METHODOLOGY §8: the same inputs give byte-identical tables, figures,
+//! charts and report at any thread count. The point of this test is the
+//! bytes, so it compares raw files.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -9,27 +10,30 @@ use polars::prelude::*;
 
 use crate::workdir::{Workdir, fixture, floats, strings};
 
-fn parquet_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
+/// Every output file but the manifest (which holds timings), by relative path.
+fn output_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for sub in ["", "charts"] {
+        for entry in fs::read_dir(dir.join(sub)).unwrap() {
+            let p = entry.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if p.is_file() && name != "manifest.json" {
+                let key = if sub.is_empty() { name } else { format!("{sub}/{name}") };
+                out.insert(key, fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
 }
 
 #[test]
-fn tables_are_byte_identical_at_one_and_two_threads() {
+fn outputs_are_byte_identical_at_one_and_two_threads() {
     let w = Workdir::new();
     w.copy_dir(&fixture("multi_file"), "data");
     let mut outputs = Vec::new();
-    for (threads, out) in [("1", "out1"), ("2", "out2"), ("2", "out3")] {
-        let args = ["run", "--data", "data", "--out", out];
+    // The same --out each time: the report quotes the command, --out included.
+    for threads in ["1", "2", "2"] {
+        let args = ["run", "--data", "data", "--out", "out"];
         let output = w
             .command(&args)
             .env("POLARS_MAX_THREADS", threads)
@@ -40,11 +44,22 @@ fn tables_are_byte_identical_at_one_and_two_threads() {
             "{}",
             crate::workdir::describe(&args, &output)
         );
-        outputs.push(parquet_bytes(&w.path(out)));
+        outputs.push(output_bytes(&w.path("out")));
     }
-    assert_eq!(outputs[0].len(), 7);
-    assert_eq!(outputs[0], outputs[1], "1 thread vs 2 threads");
-    assert_eq!(outputs[1], outputs[2], "two runs at 2 threads");
+    let names: Vec<&String> = outputs[0].keys().collect();
+    assert_eq!(names.len(), 13 + 12 + 4, "tables, charts, report files: {names:?}");
+    for name in ["figures.csv", "figures.json", "report.html", "report.md", "charts/growth.png", "charts/growth.svg", "revenue.parquet"] {
+        assert!(outputs[0].contains_key(name), "{name} in {names:?}");
+    }
+    for (label, other) in [("1 thread vs 2 threads", &outputs[1]), ("two runs at 2 threads", &outputs[2])] {
+        let differing: Vec<&String> = outputs[0]
+            .iter()
+            .filter(|(name, bytes)| other.get(*name) != Some(*bytes))
+            .map(|(name, _)| name)
+            .collect();
+        assert!(differing.is_empty(), "{label}: {differing:?} differ");
+        assert_eq!(outputs[0].len(), other.len(), "{label}: same files");
+    }
 }
 
 #[test]

@@ -87,7 +87,7 @@ fn a_killed_run_leaves_the_published_output_untouched() {
     assert_eq!(fs::read(w.path("out/manifest.json")).unwrap(), before);
     assert_eq!(
         fs::read_dir(w.path("out")).unwrap().count(),
-        8,
+        19,
         "no extra or missing files"
     );
     // the next run replaces the stale lock and cleans the dead run's staging directory
