@@ -118,13 +118,12 @@ impl FigureBook {
     }
 }
 
-/// Dollars with exactly two decimals, counts as integers, ratios as the
-/// shortest text that reads back to the same double.
+/// Counts as integers; dollars and ratios as the shortest text that reads
+/// back to the same double the table holds (`423082.34`, `1808.0441880341882`).
 fn value_text(f: &Figure) -> String {
     match f.unit {
-        Unit::Usd => format!("{:.2}", f.value),
         Unit::Count => format!("{}", f.value.round() as i64),
-        Unit::Ratio => format!("{}", f.value),
+        Unit::Usd | Unit::Ratio => format!("{}", f.value),
     }
 }
 

@@ -141,7 +141,7 @@ fn inline(parts: &[Part]) -> String {
             Part::Figure { id, text } => {
                 let _ = write!(
                     out,
-                    "<span class=\"fig\" data-figure=\"{id}\">{}</span><a class=\"fid\" href=\"#{id}\">{id}</a>",
+                    "<span class=\"fig\" data-figure=\"{id}\">{}</span> <a class=\"fid\" href=\"#{id}\">[{id}]</a>",
                     escape(text)
                 );
             }
@@ -179,7 +179,7 @@ mod tests {
         ])];
         let html = render("T", "S", true, &blocks, &BTreeMap::new());
         assert!(html.contains("A &lt;b&gt; &amp; "));
-        assert!(html.contains("<a class=\"fid\" href=\"#F-2024-PB-REV\">F-2024-PB-REV</a>"));
+        assert!(html.contains("$1</span> <a class=\"fid\" href=\"#F-2024-PB-REV\">[F-2024-PB-REV]</a>"));
         assert!(html.contains("SYNTHETIC SAMPLE DATA"));
         assert!(!html.contains("http://") && !html.contains("https://"), "no external URL");
     }

@@ -1,9 +1,11 @@
 //! Integration tests: the real `scamtrends` binary on small fixtures.
 
 mod bad_input;
+mod browser;
 mod determinism;
 mod ethereum_etl;
 mod query;
+mod report;
 mod rules;
 mod sample;
 mod scheduled;

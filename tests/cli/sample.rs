@@ -8,7 +8,7 @@ use assert_cmd::Command;
 use crate::workdir::{describe, floats, read_parquet, rows_where, strings};
 
 /// Run on the committed sample data (no input flag) from the repository root.
-fn run_sample(out: &Path, extra: &[&str]) {
+pub fn run_sample(out: &Path, extra: &[&str]) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut args = vec!["run", "--out", out.to_str().unwrap()];
     args.extend(extra);
