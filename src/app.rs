@@ -71,7 +71,13 @@ pub fn execute(config: &RunConfig) -> Result<()> {
     let tables = measure(&ingested, config)?;
     timings.insert("measure".to_string(), millis(measured_at));
     log_tables(&tables.tables);
-    let out = publish(config, &ingested, &tables.tables, definition.as_ref(), timings)?;
+    let out = publish(
+        config,
+        &ingested,
+        &tables.tables,
+        definition.as_ref(),
+        timings,
+    )?;
     info(format!("wrote {} ({} ms)", out.display(), millis(started)));
     Ok(())
 }
@@ -121,9 +127,15 @@ fn publish(
     };
     if let Some(definition) = definition {
         let started = Instant::now();
-        let by_name = tables.iter().map(|(n, df)| (n.to_string(), df.clone())).collect();
+        let by_name = tables
+            .iter()
+            .map(|(n, df)| (n.to_string(), df.clone()))
+            .collect();
         let shown = config.recorded.as_deref().unwrap_or(config);
-        let shown_manifest = Manifest { parameters: shown, ..manifest.clone() };
+        let shown_manifest = Manifest {
+            parameters: shown,
+            ..manifest.clone()
+        };
         let data = RunData::from_tables(&by_name, &shown_manifest.to_json()?)?;
         let rendered = crate::report::render(&data, definition, staged.path())?;
         for (name, bytes) in &rendered.files {

@@ -222,7 +222,10 @@ pub fn attributed_transfers(flows: LazyFrame) -> LazyFrame {
             col("tx_hash"),
             col("transfer_index"),
             (col("block_time") * lit(1000i64))
-                .cast(DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
+                .cast(DataType::Datetime(
+                    TimeUnit::Milliseconds,
+                    Some(TimeZone::UTC),
+                ))
                 .alias("block_time"),
             col("period"),
             col("from_address"),

@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
-use crate::publish::manifest::SYNTHETIC_MARKER;
 use crate::cli::{FormatArg, GenerateArgs};
 use crate::error::ScamError;
 use crate::log::info;
+use crate::publish::manifest::SYNTHETIC_MARKER;
 use rng::Rng;
 use transfers::{RowSource, Transfer};
 
@@ -349,5 +349,6 @@ fn write_readme(config: &GenerateConfig) -> Result<()> {
         "synthetic data written by scamtrends generate --rows {} --seed {}; not real\n",
         config.rows, config.seed
     );
-    fs::write(config.out.join(SYNTHETIC_MARKER), marker).context("writing the synthetic-data marker")
+    fs::write(config.out.join(SYNTHETIC_MARKER), marker)
+        .context("writing the synthetic-data marker")
 }

@@ -17,8 +17,8 @@ use crate::load::mapping::Mapping;
 use crate::load::sources::resolve_inputs;
 use crate::load::{FILE, scan::ROW};
 use crate::measure::{
-    attributed_transfers, classify_flows, reported_losses, revenue_transfers, rollup, with_internal_flows, with_periods,
-    with_revenue_share, with_yoy,
+    attributed_transfers, classify_flows, reported_losses, revenue_transfers, rollup,
+    with_internal_flows, with_periods, with_revenue_share, with_yoy,
 };
 use crate::pipeline::ingest::{FileCounts, Loaded, load_small, load_transfers, rows_per_file};
 use crate::pricing::{daily_prices, usable_prices, value_transfers};
@@ -261,16 +261,26 @@ pub fn measure(ingested: &Ingested, config: &RunConfig) -> Result<Tables> {
         day_range(config),
     );
     let mut tables = Vec::new();
-    for (name, lf) in ROLLUPS.iter().zip(rollups(flows.clone().lazy(), reports.clone(), config.period)) {
+    for (name, lf) in ROLLUPS.iter().zip(rollups(
+        flows.clone().lazy(),
+        reports.clone(),
+        config.period,
+    )) {
         tables.push((*name, lf.collect()?));
     }
     if config.period != Period::Year {
         let yearly = with_periods(flows.clone().lazy(), Period::Year);
-        for (name, lf) in YEARLY_ROLLUPS.iter().zip(rollups(yearly, reports, Period::Year)) {
+        for (name, lf) in YEARLY_ROLLUPS
+            .iter()
+            .zip(rollups(yearly, reports, Period::Year))
+        {
             tables.push((*name, lf.collect()?));
         }
     }
-    tables.push(("attributed_transfers", attributed_transfers(flows.lazy()).collect()?));
+    tables.push((
+        "attributed_transfers",
+        attributed_transfers(flows.lazy()).collect()?,
+    ));
     tables.push(("addresses", ingested.addresses.clone()));
     tables.push(("rejects", rejects_table(ingested)?));
     Ok(Tables { tables })

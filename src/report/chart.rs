@@ -77,7 +77,9 @@ pub struct Chart {
 impl Chart {
     /// Whether any series has a value to draw.
     pub fn has_data(&self) -> bool {
-        self.series.iter().any(|s| s.values.iter().any(Option::is_some))
+        self.series
+            .iter()
+            .any(|s| s.values.iter().any(Option::is_some))
     }
 }
 
@@ -88,7 +90,8 @@ pub fn render_svg(chart: &Chart) -> Result<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         draw(chart, &root)?;
-        root.present().map_err(|e| anyhow!("drawing {}: {e:?}", chart.id))?;
+        root.present()
+            .map_err(|e| anyhow!("drawing {}: {e:?}", chart.id))?;
     }
     Ok(svg)
 }
@@ -100,7 +103,8 @@ pub fn render_png(chart: &Chart) -> Result<Vec<u8>> {
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         draw(chart, &root)?;
-        root.present().map_err(|e| anyhow!("drawing {}: {e:?}", chart.id))?;
+        root.present()
+            .map_err(|e| anyhow!("drawing {}: {e:?}", chart.id))?;
     }
     encode_rgb(WIDTH, HEIGHT, &rgb)
 }
@@ -160,7 +164,10 @@ fn draw_frame<DB: DrawingBackend>(chart: &Chart, root: &Area<DB>) -> DrawResult<
     ))?;
     if chart.synthetic {
         let red = RGBColor(176, 0, 32);
-        root.draw(&Rectangle::new([(w - 300, 14), (w - 30, 50)], red.stroke_width(2)))?;
+        root.draw(&Rectangle::new(
+            [(w - 300, 14), (w - 30, 50)],
+            red.stroke_width(2),
+        ))?;
         let style = (FONT, 17)
             .into_font()
             .color(&red)
@@ -194,7 +201,11 @@ pub fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
         hi = lo + 1.0;
     }
     let step = nice_step((hi - lo) / 6.0);
-    let lo = if lo < 0.0 { (lo / step).floor() * step } else { 0.0 };
+    let lo = if lo < 0.0 {
+        (lo / step).floor() * step
+    } else {
+        0.0
+    };
     ((lo), ((hi * 1.08) / step).ceil() * step)
 }
 
@@ -228,7 +239,10 @@ fn tick_label(unit: Unit, v: f64) -> String {
 }
 
 fn all_values(chart: &Chart) -> impl Iterator<Item = f64> + '_ {
-    chart.series.iter().flat_map(|s| s.values.iter().flatten().copied())
+    chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().flatten().copied())
 }
 
 fn label_style() -> TextStyle<'static> {
@@ -250,7 +264,11 @@ fn draw_category_labels<DB: DrawingBackend>(
     Ok(())
 }
 
-fn draw_lines<DB: DrawingBackend>(chart: &Chart, root: &Area<DB>, plot: &Area<DB>) -> DrawResult<DB> {
+fn draw_lines<DB: DrawingBackend>(
+    chart: &Chart,
+    root: &Area<DB>,
+    plot: &Area<DB>,
+) -> DrawResult<DB> {
     let n = chart.categories.len();
     let (lo, hi) = value_range(all_values(chart));
     let mut cc = ChartBuilder::on(plot)
@@ -269,7 +287,9 @@ fn draw_lines<DB: DrawingBackend>(chart: &Chart, root: &Area<DB>, plot: &Area<DB
             .collect();
         cc.draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?
             .label(s.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(4)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(4))
+            });
         cc.draw_series(points.iter().map(|p| Circle::new(*p, 4, color.filled())))?;
     }
     let positions: Vec<(i32, i32)> = (0..n).map(|i| cc.backend_coord(&(i as f64, lo))).collect();
@@ -280,7 +300,11 @@ fn draw_lines<DB: DrawingBackend>(chart: &Chart, root: &Area<DB>, plot: &Area<DB
 /// The value axis: round ticks with units, a light grid, axis titles.
 fn configure_value_mesh<DB: DrawingBackend>(
     chart: &Chart,
-    cc: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+    cc: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
     vertical_values: bool,
 ) -> DrawResult<DB> {
     let unit = chart.unit;
@@ -308,7 +332,9 @@ fn configure_value_mesh<DB: DrawingBackend>(
     mesh.draw()
 }
 
-fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(cc: &mut ChartContext<'a, DB, CT>) -> DrawResult<DB> {
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    cc: &mut ChartContext<'a, DB, CT>,
+) -> DrawResult<DB> {
     cc.configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.9))
@@ -328,7 +354,11 @@ fn bar_color(s: &Series, category: usize) -> RGBColor {
     if s.light { tint(base) } else { base }
 }
 
-fn draw_bars<DB: DrawingBackend>(chart: &Chart, root: &Area<DB>, plot: &Area<DB>) -> DrawResult<DB> {
+fn draw_bars<DB: DrawingBackend>(
+    chart: &Chart,
+    root: &Area<DB>,
+    plot: &Area<DB>,
+) -> DrawResult<DB> {
     let n = chart.categories.len();
     let m = chart.series.len().max(1);
     let (lo, hi) = value_range(all_values(chart));
@@ -342,20 +372,38 @@ fn draw_bars<DB: DrawingBackend>(chart: &Chart, root: &Area<DB>, plot: &Area<DB>
     for (j, s) in chart.series.iter().enumerate() {
         let left = |i: usize| i as f64 - 0.4 + j as f64 * width;
         let bars = s.values.iter().enumerate().filter_map(|(i, v)| {
-            v.map(|v| Rectangle::new([(left(i), 0.0), (left(i) + width * 0.92, v)], bar_color(s, i).filled()))
+            v.map(|v| {
+                Rectangle::new(
+                    [(left(i), 0.0), (left(i) + width * 0.92, v)],
+                    bar_color(s, i).filled(),
+                )
+            })
         });
-        let legend_color = if s.light { tint(RGBColor(60, 60, 60)) } else { RGBColor(60, 60, 60) };
-        let legend_color = if s.bar_colors.is_empty() { bar_color(s, 0) } else { legend_color };
+        let legend_color = if s.light {
+            tint(RGBColor(60, 60, 60))
+        } else {
+            RGBColor(60, 60, 60)
+        };
+        let legend_color = if s.bar_colors.is_empty() {
+            bar_color(s, 0)
+        } else {
+            legend_color
+        };
         cc.draw_series(bars)?
             .label(s.name.clone())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 18, y + 7)], legend_color.filled()));
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 7), (x + 18, y + 7)], legend_color.filled())
+            });
         if chart.value_labels {
             draw_bar_values(chart, root, &cc, s, |i| left(i) + width * 0.46)?;
         }
     }
     let zero = cc.backend_coord(&(0.0, 0.0)).1;
     let positions: Vec<(i32, i32)> = (0..n).map(|i| cc.backend_coord(&(i as f64, lo))).collect();
-    cc.plotting_area().draw(&PathElement::new(vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)], BLACK))?;
+    cc.plotting_area().draw(&PathElement::new(
+        vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+        BLACK,
+    ))?;
     let _ = zero;
     draw_legend(&mut cc)?;
     draw_category_labels(root, &chart.categories, |i| positions[i])
@@ -378,14 +426,25 @@ fn draw_bar_values<DB: DrawingBackend>(
     for (i, v) in s.values.iter().enumerate() {
         let Some(v) = v else { continue };
         let (x, y) = cc.backend_coord(&(center(i), *v));
-        let (vpos, dy) = if *v >= 0.0 { (VPos::Bottom, -4) } else { (VPos::Top, 4) };
-        let style = (FONT, 14).into_font().color(&BLACK).pos(Pos::new(HPos::Center, vpos));
+        let (vpos, dy) = if *v >= 0.0 {
+            (VPos::Bottom, -4)
+        } else {
+            (VPos::Top, 4)
+        };
+        let style = (FONT, 14)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, vpos));
         root.draw(&Text::new(format_value(chart.unit, *v), (x, y + dy), style))?;
     }
     Ok(())
 }
 
-fn draw_horizontal<DB: DrawingBackend>(chart: &Chart, root: &Area<DB>, plot: &Area<DB>) -> DrawResult<DB> {
+fn draw_horizontal<DB: DrawingBackend>(
+    chart: &Chart,
+    root: &Area<DB>,
+    plot: &Area<DB>,
+) -> DrawResult<DB> {
     let n = chart.categories.len();
     let (lo, hi) = value_range(all_values(chart));
     let mut cc = ChartBuilder::on(plot)
@@ -394,21 +453,35 @@ fn draw_horizontal<DB: DrawingBackend>(chart: &Chart, root: &Area<DB>, plot: &Ar
         .margin_right(40)
         .build_cartesian_2d(lo..hi, -0.5f64..(n as f64 - 0.5))?;
     configure_value_mesh(chart, &mut cc, false)?;
-    let Some(s) = chart.series.first() else { return Ok(()) };
+    let Some(s) = chart.series.first() else {
+        return Ok(());
+    };
     // The first category is drawn at the top.
     let row = |i: usize| (n - 1 - i) as f64;
     let bars = s.values.iter().enumerate().filter_map(|(i, v)| {
-        v.map(|v| Rectangle::new([(0.0, row(i) - 0.36), (v, row(i) + 0.36)], bar_color(s, i).filled()))
+        v.map(|v| {
+            Rectangle::new(
+                [(0.0, row(i) - 0.36), (v, row(i) + 0.36)],
+                bar_color(s, i).filled(),
+            )
+        })
     });
     cc.draw_series(bars)?;
     let label = label_style().pos(Pos::new(HPos::Right, VPos::Center));
-    let value = (FONT, 14).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+    let value = (FONT, 14)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
     for (i, name) in chart.categories.iter().enumerate() {
         let (x, y) = cc.backend_coord(&(lo, row(i)));
         root.draw(&Text::new(name.clone(), (x - 10, y), label.clone()))?;
         if let Some(Some(v)) = s.values.get(i) {
             let (vx, vy) = cc.backend_coord(&(*v, row(i)));
-            root.draw(&Text::new(format_value(chart.unit, *v), (vx + 6, vy), value.clone()))?;
+            root.draw(&Text::new(
+                format_value(chart.unit, *v),
+                (vx + 6, vy),
+                value.clone(),
+            ))?;
         }
     }
     Ok(())
@@ -470,7 +543,10 @@ mod tests {
     fn svg_carries_title_units_legend_and_marks() {
         for shape in [Shape::Lines, Shape::Bars, Shape::HorizontalBars] {
             let svg = render_svg(&sample_chart(shape)).unwrap();
-            assert!(svg.contains("Scam revenue by type (lower bound)"), "{shape:?}");
+            assert!(
+                svg.contains("Scam revenue by type (lower bound)"),
+                "{shape:?}"
+            );
             assert!(svg.contains("SYNTHETIC SAMPLE DATA"), "{shape:?}");
             let millions = ["$1M", "$1.2M", "$1.5M"].iter().any(|t| svg.contains(t));
             assert!(millions, "{shape:?}: compact dollar ticks");
@@ -498,10 +574,21 @@ mod tests {
         assert_eq!((image.width, image.height), (1200, 700));
         let colours: std::collections::BTreeSet<&[u8]> = image.pixels.chunks(3).collect();
         assert!(colours.len() > 20, "only {} colours", colours.len());
-        let non_white = image.pixels.chunks(3).filter(|p| *p != [255, 255, 255]).count();
+        let non_white = image
+            .pixels
+            .chunks(3)
+            .filter(|p| *p != [255, 255, 255])
+            .count();
         assert!(non_white > 20_000, "{non_white} non-white pixels");
-        let vermilion = image.pixels.chunks(3).filter(|p| *p == [213, 94, 0]).count();
-        assert!(vermilion > 1_000, "pig-butchering bars drawn in their colour");
+        let vermilion = image
+            .pixels
+            .chunks(3)
+            .filter(|p| *p == [213, 94, 0])
+            .count();
+        assert!(
+            vermilion > 1_000,
+            "pig-butchering bars drawn in their colour"
+        );
     }
 
     #[test]
@@ -510,6 +597,10 @@ mod tests {
         for s in &mut chart.series {
             s.values = vec![None; 3];
         }
-        assert!(render_svg(&chart).unwrap().contains("No data for this chart"));
+        assert!(
+            render_svg(&chart)
+                .unwrap()
+                .contains("No data for this chart")
+        );
     }
 }

@@ -107,12 +107,23 @@ fn periods(rows: &[Rollup]) -> Vec<String> {
 /// Types present in rows, in the taxonomy's order (unknown types last, by name).
 fn types_in(rows: &[&Rollup]) -> Vec<String> {
     let mut types: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
-    types.sort_by_key(|t| (TYPE_COLORS.iter().position(|(c, _)| c == t).unwrap_or(99), t.clone()));
+    types.sort_by_key(|t| {
+        (
+            TYPE_COLORS.iter().position(|(c, _)| c == t).unwrap_or(99),
+            t.clone(),
+        )
+    });
     types.dedup();
     types
 }
 
-fn series_over(rows: &[Rollup], key: &str, periods: &[String], name: String, color: RGBColor) -> Series {
+fn series_over(
+    rows: &[Rollup],
+    key: &str,
+    periods: &[String],
+    name: String,
+    color: RGBColor,
+) -> Series {
     Series {
         name,
         color,
@@ -120,7 +131,11 @@ fn series_over(rows: &[Rollup], key: &str, periods: &[String], name: String, col
         light: false,
         values: periods
             .iter()
-            .map(|p| rows.iter().find(|r| &r.period == p && r.key == key).map(|r| r.revenue_usd))
+            .map(|p| {
+                rows.iter()
+                    .find(|r| &r.period == p && r.key == key)
+                    .map(|r| r.revenue_usd)
+            })
             .collect(),
     }
 }
@@ -152,7 +167,12 @@ fn capitalised(s: &str) -> String {
 }
 
 /// One bar series over scam types, each bar in its type's colour.
-fn type_bars(types: &[String], name: &str, light: bool, value: impl Fn(&str) -> Option<f64>) -> Series {
+fn type_bars(
+    types: &[String],
+    name: &str,
+    light: bool,
+    value: impl Fn(&str) -> Option<f64>,
+) -> Series {
     Series {
         name: name.to_string(),
         color: RGBColor(60, 60, 60),
@@ -164,7 +184,10 @@ fn type_bars(types: &[String], name: &str, light: bool, value: impl Fn(&str) -> 
 
 fn growth(ctx: &ChartContext) -> Chart {
     let (y, rows) = (ctx.year, ctx.year_rows(&ctx.data.year_by_type));
-    let compared: Vec<&Rollup> = rows.into_iter().filter(|r| r.revenue_yoy.is_some()).collect();
+    let compared: Vec<&Rollup> = rows
+        .into_iter()
+        .filter(|r| r.revenue_yoy.is_some())
+        .collect();
     let types = types_in(&compared);
     let find = |t: &str| compared.iter().find(|r| r.key == t).copied();
     let mut chart = ctx.base(
@@ -180,8 +203,12 @@ fn growth(ctx: &ChartContext) -> Chart {
     chart.category_axis = "Scam type".into();
     chart.categories = types.iter().map(|t| type_name(t)).collect();
     chart.series = vec![
-        type_bars(&types, "Revenue (lower bound)", false, |t| find(t).and_then(|r| r.revenue_yoy)),
-        type_bars(&types, "Number of deposits", true, |t| find(t).and_then(|r| r.deposits_yoy)),
+        type_bars(&types, "Revenue (lower bound)", false, |t| {
+            find(t).and_then(|r| r.revenue_yoy)
+        }),
+        type_bars(&types, "Number of deposits", true, |t| {
+            find(t).and_then(|r| r.deposits_yoy)
+        }),
     ];
     chart
 }
@@ -190,13 +217,25 @@ fn avg_deposit(ctx: &ChartContext) -> Chart {
     let y = ctx.year;
     let current = ctx.year_rows(&ctx.data.year_by_type);
     let prev_label = (y - 1).to_string();
-    let previous: Vec<&Rollup> = ctx.data.year_by_type.iter().filter(|r| r.period == prev_label).collect();
+    let previous: Vec<&Rollup> = ctx
+        .data
+        .year_by_type
+        .iter()
+        .filter(|r| r.period == prev_label)
+        .collect();
     let types = types_in(&current);
-    let avg = |rows: &[&Rollup], t: &str| rows.iter().find(|r| r.key == t).and_then(|r| r.avg_deposit_usd);
+    let avg = |rows: &[&Rollup], t: &str| {
+        rows.iter()
+            .find(|r| r.key == t)
+            .and_then(|r| r.avg_deposit_usd)
+    };
     let mut chart = ctx.base(
         ChartKind::AvgDeposit,
         format!("Average deposit by scam type, {} and {y}", y - 1),
-        format!("USD per priced deposit: light bars {}, solid bars {y}", y - 1),
+        format!(
+            "USD per priced deposit: light bars {}, solid bars {y}",
+            y - 1
+        ),
         "revenue_by_type (yearly), column avg_deposit_usd",
     );
     chart.shape = Shape::Bars;
@@ -215,7 +254,11 @@ fn avg_deposit(ctx: &ChartContext) -> Chart {
 fn top_regions<'r>(ctx: &ChartContext, rows: &'r [Rollup], n: usize) -> Vec<&'r Rollup> {
     let y = ctx.year.to_string();
     let mut rows: Vec<&Rollup> = rows.iter().filter(|r| r.period == y).collect();
-    rows.sort_by(|a, b| cents(b.revenue_usd).cmp(&cents(a.revenue_usd)).then(a.key.cmp(&b.key)));
+    rows.sort_by(|a, b| {
+        cents(b.revenue_usd)
+            .cmp(&cents(a.revenue_usd))
+            .then(a.key.cmp(&b.key))
+    });
     rows.truncate(n);
     rows
 }
@@ -246,7 +289,10 @@ fn region_trend(ctx: &ChartContext) -> Chart {
     let noun = period_noun(ctx.data.period);
     let mut chart = ctx.base(
         ChartKind::RegionTrend,
-        format!("Scam revenue per {noun}, the five largest regions of {}", ctx.year),
+        format!(
+            "Scam revenue per {noun}, the five largest regions of {}",
+            ctx.year
+        ),
         "USD received by addresses reported as scams (lower bound)".into(),
         "revenue_by_region.parquet",
     );
@@ -255,7 +301,15 @@ fn region_trend(ctx: &ChartContext) -> Chart {
     chart.series = top
         .iter()
         .enumerate()
-        .map(|(i, r)| series_over(rows, &r.key, &chart.categories, r.key.clone(), PALETTE[i % PALETTE.len()]))
+        .map(|(i, r)| {
+            series_over(
+                rows,
+                &r.key,
+                &chart.categories,
+                r.key.clone(),
+                PALETTE[i % PALETTE.len()],
+            )
+        })
         .collect();
     chart
 }
@@ -286,7 +340,10 @@ fn losses_vs_revenue(ctx: &ChartContext) -> Chart {
             revenue.iter().find(|r| r.key == t).map(|r| r.revenue_usd)
         }),
         type_bars(&types, "Reported losses", true, |t| {
-            losses.iter().find(|(k, _, _)| k == t).map(|(_, _, c)| *c as f64 / 100.0)
+            losses
+                .iter()
+                .find(|(k, _, _)| k == t)
+                .map(|(_, _, c)| *c as f64 / 100.0)
         }),
     ];
     chart

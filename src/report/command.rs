@@ -33,7 +33,11 @@ pub fn run_command(p: &RunConfig) -> String {
     }
     flag("--period", lowercase(&p.period));
     flag("--region-level", lowercase(&p.region_level));
-    for (name, day) in [("--labels-as-of", p.labels_as_of), ("--from", p.from), ("--to", p.to)] {
+    for (name, day) in [
+        ("--labels-as-of", p.labels_as_of),
+        ("--from", p.from),
+        ("--to", p.to),
+    ] {
         if let Some(d) = day {
             flag(name, d.to_string());
         }

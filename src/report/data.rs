@@ -201,7 +201,9 @@ fn read_parquet(path: &Path) -> Result<DataFrame> {
 
 fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>> {
     let c = df.column(name)?.str()?;
-    Ok(c.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+    Ok(c.iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect())
 }
 
 fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
@@ -216,15 +218,22 @@ fn ints(df: &DataFrame, name: &str) -> Result<Vec<i64>> {
 
 fn rollups(df: &DataFrame, key: &str) -> Result<Vec<Rollup>> {
     let n = df.height();
-    let keys = if key.is_empty() { vec![String::new(); n] } else { strings(df, key)? };
+    let keys = if key.is_empty() {
+        vec![String::new(); n]
+    } else {
+        strings(df, key)?
+    };
     let share = if df.schema().contains("revenue_share") {
         floats(df, "revenue_share")?
     } else {
         vec![None; n]
     };
     let (period, revenue) = (strings(df, "period")?, floats(df, "revenue_usd")?);
-    let (deposits, unpriced, senders) =
-        (ints(df, "deposits")?, ints(df, "unpriced_deposits")?, ints(df, "senders")?);
+    let (deposits, unpriced, senders) = (
+        ints(df, "deposits")?,
+        ints(df, "unpriced_deposits")?,
+        ints(df, "senders")?,
+    );
     let avg = floats(df, "avg_deposit_usd")?;
     let (rev_yoy, dep_yoy, avg_yoy) = (
         floats(df, "revenue_yoy")?,
@@ -268,12 +277,19 @@ fn losses(df: &DataFrame) -> Result<Vec<LossRow>> {
 
 fn reject_counts(df: &DataFrame) -> Result<Vec<RejectCount>> {
     let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for (input, reason) in strings(df, "input")?.into_iter().zip(strings(df, "reason")?) {
+    for (input, reason) in strings(df, "input")?
+        .into_iter()
+        .zip(strings(df, "reason")?)
+    {
         *counts.entry((input, reason)).or_default() += 1;
     }
     Ok(counts
         .into_iter()
-        .map(|((input, reason), rows)| RejectCount { input, reason, rows })
+        .map(|((input, reason), rows)| RejectCount {
+            input,
+            reason,
+            rows,
+        })
         .collect())
 }
 

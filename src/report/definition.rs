@@ -172,11 +172,20 @@ impl LoadedDefinition {
         let mut definition: ReportDefinition = toml::from_str(text)
             .map_err(|e| bad_input(format!("report definition {source}: {e}")))?;
         for q in &mut definition.queries {
-            q.sql = query_text(&q.file, built_in)
-                .map_err(|e| bad_input(format!("report definition {source}: query {}: {e}", q.file.display())))?;
+            q.sql = query_text(&q.file, built_in).map_err(|e| {
+                bad_input(format!(
+                    "report definition {source}: query {}: {e}",
+                    q.file.display()
+                ))
+            })?;
         }
-        let sha256 = crate::load::sources::hex(&<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
-        Ok(LoadedDefinition { definition, source, sha256 })
+        let sha256 =
+            crate::load::sources::hex(&<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
+        Ok(LoadedDefinition {
+            definition,
+            source,
+            sha256,
+        })
     }
 
     /// Refuse a run whose period or region level is not the one the report expects.
@@ -241,7 +250,12 @@ mod tests {
         assert_eq!(d.definition.period, Some(Period::Quarter));
         assert_eq!(d.definition.charts.len(), 6);
         assert_eq!(d.definition.queries.len(), 3);
-        assert!(d.definition.queries.iter().all(|q| q.sql.contains("SELECT")));
+        assert!(
+            d.definition
+                .queries
+                .iter()
+                .all(|q| q.sql.contains("SELECT"))
+        );
     }
 
     #[test]
@@ -249,17 +263,30 @@ mod tests {
         let text = "title = \"t\"\nyear = 2023\nsections = [\"headlines\"]\n";
         let d = LoadedDefinition::parse(text, "t.toml".into(), false).unwrap();
         assert_eq!(d.definition.year, YearChoice::Year(2023));
-        let bad = LoadedDefinition::parse("title = \"t\"\nsections = []\ncolour = 1\n", "t.toml".into(), false);
+        let bad = LoadedDefinition::parse(
+            "title = \"t\"\nsections = []\ncolour = 1\n",
+            "t.toml".into(),
+            false,
+        );
         assert!(format!("{:#}", bad.unwrap_err()).contains("unknown field `colour`"));
-        let bad = LoadedDefinition::parse("title = \"t\"\nyear = \"last\"\nsections = []\n", "t.toml".into(), false);
+        let bad = LoadedDefinition::parse(
+            "title = \"t\"\nyear = \"last\"\nsections = []\n",
+            "t.toml".into(),
+            false,
+        );
         assert!(format!("{:#}", bad.unwrap_err()).contains("t.toml"));
     }
 
     #[test]
     fn a_run_with_another_period_is_refused_by_name() {
         let d = LoadedDefinition::parse(BUILT_IN, "reports/quarterly.toml".into(), true).unwrap();
-        let err = d.check_run(Period::Month, RegionLevel::Subregion).unwrap_err();
-        assert!(err.to_string().contains("expects --period quarter, the run used --period month"));
+        let err = d
+            .check_run(Period::Month, RegionLevel::Subregion)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expects --period quarter, the run used --period month")
+        );
         assert!(d.check_run(Period::Quarter, RegionLevel::Subregion).is_ok());
     }
 }

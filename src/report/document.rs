@@ -8,7 +8,10 @@
 pub enum Part {
     Text(String),
     /// A number from `figures.csv`: shown as `text` followed by its ID.
-    Figure { id: String, text: String },
+    Figure {
+        id: String,
+        text: String,
+    },
     /// Inline code (a path, a flag, a hash).
     Code(String),
 }
@@ -28,12 +31,19 @@ pub struct Table {
 /// A block of the document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
-    Heading { level: u8, text: String, anchor: String },
+    Heading {
+        level: u8,
+        text: String,
+        anchor: String,
+    },
     Paragraph(Vec<Part>),
     List(Vec<Vec<Part>>),
     Table(Table),
     /// A chart: its id under `charts/` and its title (alt text).
-    Chart { id: String, title: String },
+    Chart {
+        id: String,
+        title: String,
+    },
     CodeBlock(String),
     /// A highlighted note (lower bound, synthetic data).
     Note(Vec<Part>),

@@ -149,10 +149,18 @@ mod tests {
         );
         let part = book.cite(rev.clone());
         book.cite(rev);
-        book.cite(Figure::new("F-2024-PB-REV-YOY".into(), -0.375664, Unit::Ratio, "2024"));
+        book.cite(Figure::new(
+            "F-2024-PB-REV-YOY".into(),
+            -0.375664,
+            Unit::Ratio,
+            "2024",
+        ));
         assert_eq!(
             part,
-            Part::Figure { id: "F-2024-PB-REV".into(), text: "$423,082".into() }
+            Part::Figure {
+                id: "F-2024-PB-REV".into(),
+                text: "$423,082".into()
+            }
         );
         let csv = String::from_utf8(book.to_csv()).unwrap();
         let lines: Vec<&str> = csv.lines().collect();
@@ -162,6 +170,10 @@ mod tests {
             "F-2024-PB-REV,423082.34,usd,2024,\"revenue, lower bound\",yearly_revenue_by_type.parquet,period = '2024' AND scam_type = 'pig_butchering',\"$423,082\""
         );
         assert!(lines[2].starts_with("F-2024-PB-REV-YOY,-0.375664,ratio,2024,"));
-        assert!(lines[2].ends_with(",37.6%"), "ratios print unsigned: {}", lines[2]);
+        assert!(
+            lines[2].ends_with(",37.6%"),
+            "ratios print unsigned: {}",
+            lines[2]
+        );
     }
 }

@@ -46,7 +46,7 @@ pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -153,7 +153,10 @@ mod tests {
     #[test]
     fn ids_and_names() {
         assert_eq!(slug("South-eastern Asia"), "SOUTH-EASTERN-ASIA");
-        assert_eq!(slug("Latin America and the Caribbean"), "LATIN-AMERICA-AND-THE-CARIBBEAN");
+        assert_eq!(
+            slug("Latin America and the Caribbean"),
+            "LATIN-AMERICA-AND-THE-CARIBBEAN"
+        );
         assert_eq!(type_code("pig_butchering"), "PB");
         assert_eq!(type_name("other"), "Other / unclassified");
         assert_eq!(type_name("crypto_atm"), "Crypto atm");

@@ -40,7 +40,13 @@ tr:target { background: #fff6e0; }
 "#;
 
 /// The whole page.
-pub fn render(title: &str, subtitle: &str, synthetic: bool, blocks: &[Block], svgs: &BTreeMap<String, String>) -> String {
+pub fn render(
+    title: &str,
+    subtitle: &str,
+    synthetic: bool,
+    blocks: &[Block],
+    svgs: &BTreeMap<String, String>,
+) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -61,8 +67,17 @@ pub fn render(title: &str, subtitle: &str, synthetic: bool, blocks: &[Block], sv
 
 fn block_html(out: &mut String, block: &Block, svgs: &BTreeMap<String, String>) {
     match block {
-        Block::Heading { level, text, anchor } => {
-            let _ = writeln!(out, "<h{level} id=\"{}\">{}</h{level}>", escape(anchor), escape(text));
+        Block::Heading {
+            level,
+            text,
+            anchor,
+        } => {
+            let _ = writeln!(
+                out,
+                "<h{level} id=\"{}\">{}</h{level}>",
+                escape(anchor),
+                escape(text)
+            );
         }
         Block::Paragraph(parts) => {
             let _ = writeln!(out, "<p>{}</p>", inline(parts));
@@ -86,7 +101,10 @@ fn block_html(out: &mut String, block: &Block, svgs: &BTreeMap<String, String>) 
 }
 
 fn chart_html(out: &mut String, id: &str, title: &str, svgs: &BTreeMap<String, String>) {
-    let svg = svgs.get(id).map(|s| inline_svg(s, title)).unwrap_or_default();
+    let svg = svgs
+        .get(id)
+        .map(|s| inline_svg(s, title))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
         "<figure id=\"chart-{id}\" class=\"chart\">\n{svg}\n<figcaption>{} · <a href=\"charts/{id}.png\">PNG</a> · <a href=\"charts/{id}.svg\">SVG</a></figcaption>\n</figure>",
@@ -98,7 +116,11 @@ fn chart_html(out: &mut String, id: &str, title: &str, svgs: &BTreeMap<String, S
 fn inline_svg(svg: &str, title: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     let body = &svg[start..];
-    body.replacen("<svg", &format!("<svg role=\"img\" aria-label=\"{}\"", escape(title)), 1)
+    body.replacen(
+        "<svg",
+        &format!("<svg role=\"img\" aria-label=\"{}\"", escape(title)),
+        1,
+    )
 }
 
 fn table_html(out: &mut String, t: &Table) {
@@ -106,7 +128,11 @@ fn table_html(out: &mut String, t: &Table) {
     let _ = writeln!(out, "<caption>{}</caption>", escape(&t.caption));
     out.push_str("<thead><tr>");
     for (i, c) in t.columns.iter().enumerate() {
-        let class = if t.numeric.get(i) == Some(&true) { " class=\"num\"" } else { "" };
+        let class = if t.numeric.get(i) == Some(&true) {
+            " class=\"num\""
+        } else {
+            ""
+        };
         let _ = write!(out, "<th{class}>{}</th>", escape(c));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
@@ -175,18 +201,29 @@ mod tests {
     fn escapes_and_cites() {
         let blocks = vec![Block::Paragraph(vec![
             text("A <b> & "),
-            Part::Figure { id: "F-2024-PB-REV".into(), text: "$1".into() },
+            Part::Figure {
+                id: "F-2024-PB-REV".into(),
+                text: "$1".into(),
+            },
         ])];
         let html = render("T", "S", true, &blocks, &BTreeMap::new());
         assert!(html.contains("A &lt;b&gt; &amp; "));
-        assert!(html.contains("$1</span> <a class=\"fid\" href=\"#F-2024-PB-REV\">[F-2024-PB-REV]</a>"));
+        assert!(
+            html.contains("$1</span> <a class=\"fid\" href=\"#F-2024-PB-REV\">[F-2024-PB-REV]</a>")
+        );
         assert!(html.contains("SYNTHETIC SAMPLE DATA"));
-        assert!(!html.contains("http://") && !html.contains("https://"), "no external URL");
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "no external URL"
+        );
     }
 
     #[test]
     fn inline_svg_drops_the_prolog() {
         let svg = "<?xml version=\"1.0\"?>\n<svg width=\"10\"></svg>";
-        assert_eq!(inline_svg(svg, "t"), "<svg role=\"img\" aria-label=\"t\" width=\"10\"></svg>");
+        assert_eq!(
+            inline_svg(svg, "t"),
+            "<svg role=\"img\" aria-label=\"t\" width=\"10\"></svg>"
+        );
     }
 }

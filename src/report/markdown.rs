@@ -37,7 +37,10 @@ fn block_md(out: &mut String, block: &Block) {
         }
         Block::Table(t) => table_md(out, t),
         Block::Chart { id, title } => {
-            let _ = writeln!(out, "![{title}](charts/{id}.png)\n\n_{title}_ ([SVG](charts/{id}.svg))\n");
+            let _ = writeln!(
+                out,
+                "![{title}](charts/{id}.png)\n\n_{title}_ ([SVG](charts/{id}.svg))\n"
+            );
         }
         Block::CodeBlock(code) => {
             let _ = writeln!(out, "```sh\n{code}\n```\n");
@@ -46,13 +49,31 @@ fn block_md(out: &mut String, block: &Block) {
 }
 
 fn table_md(out: &mut String, t: &Table) {
-    let _ = writeln!(out, "| {} |", t.columns.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(
+        out,
+        "| {} |",
+        t.columns
+            .iter()
+            .map(|c| cell(c))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
     let rule: Vec<&str> = (0..t.columns.len())
-        .map(|i| if t.numeric.get(i) == Some(&true) { "---:" } else { "---" })
+        .map(|i| {
+            if t.numeric.get(i) == Some(&true) {
+                "---:"
+            } else {
+                "---"
+            }
+        })
         .collect();
     let _ = writeln!(out, "| {} |", rule.join(" | "));
     for row in &t.rows {
-        let _ = writeln!(out, "| {} |", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+        let _ = writeln!(
+            out,
+            "| {} |",
+            row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+        );
     }
     let _ = writeln!(out, "\n_{}_\n", t.caption);
 }
@@ -87,8 +108,17 @@ mod tests {
                 rows: vec![vec!["a|b".into(), "$1".into()]],
                 anchor_rows: false,
             }),
-            Block::Chart { id: "growth".into(), title: "Growth".into() },
-            Block::Paragraph(vec![text("Up "), Part::Figure { id: "F-1".into(), text: "5%".into() }]),
+            Block::Chart {
+                id: "growth".into(),
+                title: "Growth".into(),
+            },
+            Block::Paragraph(vec![
+                text("Up "),
+                Part::Figure {
+                    id: "F-1".into(),
+                    text: "5%".into(),
+                },
+            ]),
         ];
         let md = render("T", "S", false, &blocks);
         assert!(md.contains("| Type | Revenue |\n| --- | ---: |\n| a\\|b | $1 |"));

@@ -30,7 +30,9 @@ use crate::config::Period;
 use crate::error::bad_input;
 use crate::report::charts::ChartContext;
 use crate::report::data::RunData;
-use crate::report::definition::{LoadedDefinition, QuerySpec, ReportDefinition, Section, YearChoice};
+use crate::report::definition::{
+    LoadedDefinition, QuerySpec, ReportDefinition, Section, YearChoice,
+};
 use crate::report::document::{Block, Part, Table, heading, plain, text};
 use crate::report::sections::Context;
 
@@ -47,17 +49,27 @@ pub fn render(data: &RunData, loaded: &LoadedDefinition, run_dir: &Path) -> Resu
     let def = &loaded.definition;
     let (year, complete) = choose_year(data, def);
     let mut ctx = Context::new(data, def, year, complete);
-    let chart_ctx = ChartContext { data, year, top_regions: def.top_regions };
+    let chart_ctx = ChartContext {
+        data,
+        year,
+        top_regions: def.top_regions,
+    };
     let mut files = Vec::new();
     let mut svgs = BTreeMap::new();
     let mut chart_blocks = vec![heading(2, "Charts", "charts")];
     for kind in &def.charts {
         let chart = charts::build(*kind, &chart_ctx);
         let svg = chart::render_svg(&chart)?;
-        files.push((format!("charts/{}.png", chart.id), chart::render_png(&chart)?));
+        files.push((
+            format!("charts/{}.png", chart.id),
+            chart::render_png(&chart)?,
+        ));
         files.push((format!("charts/{}.svg", chart.id), svg.clone().into_bytes()));
         svgs.insert(chart.id.clone(), svg);
-        chart_blocks.push(Block::Chart { id: chart.id.clone(), title: chart.title.clone() });
+        chart_blocks.push(Block::Chart {
+            id: chart.id.clone(),
+            title: chart.title.clone(),
+        });
     }
     let mut blocks = Vec::new();
     let mut headlines = Vec::new();
@@ -86,23 +98,40 @@ pub fn render(data: &RunData, loaded: &LoadedDefinition, run_dir: &Path) -> Resu
     }
     let subtitle = subtitle(data, year, complete);
     let synthetic = data.provenance.synthetic_data;
-    files.push(("report.html".into(), html::render(&def.title, &subtitle, synthetic, &blocks, &svgs).into_bytes()));
-    files.push(("report.md".into(), markdown::render(&def.title, &subtitle, synthetic, &blocks).into_bytes()));
+    files.push((
+        "report.html".into(),
+        html::render(&def.title, &subtitle, synthetic, &blocks, &svgs).into_bytes(),
+    ));
+    files.push((
+        "report.md".into(),
+        markdown::render(&def.title, &subtitle, synthetic, &blocks).into_bytes(),
+    ));
     files.push(("figures.csv".into(), ctx.book.to_csv()));
     files.push(("figures.json".into(), ctx.book.to_json()?));
-    Ok(Rendered { files, headlines, year })
+    Ok(Rendered {
+        files,
+        headlines,
+        year,
+    })
 }
 
 /// The headline year and whether the run covers all of it.
 pub fn choose_year(data: &RunData, def: &ReportDefinition) -> (i32, bool) {
-    let mut years: Vec<i32> = data.year_total.iter().filter_map(|r| r.period.parse().ok()).collect();
+    let mut years: Vec<i32> = data
+        .year_total
+        .iter()
+        .filter_map(|r| r.period.parse().ok())
+        .collect();
     years.sort();
     years.dedup();
     match def.year {
         YearChoice::Year(y) => (y, is_complete(data, y)),
         YearChoice::Latest => match years.iter().rev().find(|y| is_complete(data, **y)) {
             Some(y) => (*y, true),
-            None => (years.last().copied().unwrap_or_else(|| fallback_year(data)), false),
+            None => (
+                years.last().copied().unwrap_or_else(|| fallback_year(data)),
+                false,
+            ),
         },
     }
 }
@@ -119,7 +148,11 @@ fn is_complete(data: &RunData, year: i32) -> bool {
     };
     let inside = p.from.is_none_or(|d| d <= first) && p.to.is_none_or(|d| d >= last);
     let prefix = year.to_string();
-    let periods = data.total.iter().filter(|r| r.period.starts_with(&prefix)).count();
+    let periods = data
+        .total
+        .iter()
+        .filter(|r| r.period.starts_with(&prefix))
+        .count();
     let needed = match data.period {
         Period::Quarter => 4,
         Period::Month => 12,
@@ -135,8 +168,16 @@ fn fallback_year(data: &RunData) -> i32 {
 }
 
 fn subtitle(data: &RunData, year: i32, complete: bool) -> String {
-    let first = data.total.first().map(|r| r.period.clone()).unwrap_or_default();
-    let last = data.total.last().map(|r| r.period.clone()).unwrap_or_default();
+    let first = data
+        .total
+        .first()
+        .map(|r| r.period.clone())
+        .unwrap_or_default();
+    let last = data
+        .total
+        .last()
+        .map(|r| r.period.clone())
+        .unwrap_or_default();
     let partial = if complete { "" } else { " (partial year)" };
     format!(
         "Headline year {year}{partial}; periods {first} to {last}; scamtrends {}, methodology v{}. Every revenue figure is a lower bound.",
@@ -173,7 +214,9 @@ fn figures_blocks(figures: &[figures::Figure]) -> Vec<Block> {
     vec![
         heading(2, "Figures", "figures"),
         Block::Paragraph(vec![
-            text("Every number quoted in the text, with the table and filter it comes from. Exact values are in "),
+            text(
+                "Every number quoted in the text, with the table and filter it comes from. Exact values are in ",
+            ),
             Part::Code("figures.csv".into()),
             text(" and "),
             Part::Code("figures.json".into()),
@@ -181,7 +224,16 @@ fn figures_blocks(figures: &[figures::Figure]) -> Vec<Block> {
         ]),
         Block::Table(Table {
             caption: "IDs are stable across runs: F-<period>-<scope>-<metric>.".into(),
-            columns: ["ID", "As printed", "Period", "Table", "Filter", "Definition"].map(String::from).to_vec(),
+            columns: [
+                "ID",
+                "As printed",
+                "Period",
+                "Table",
+                "Filter",
+                "Definition",
+            ]
+            .map(String::from)
+            .to_vec(),
             numeric: vec![false, true, false, false, false, false],
             rows,
             anchor_rows: true,
@@ -198,22 +250,42 @@ fn query_blocks(queries: &[QuerySpec], run_dir: &Path) -> Result<Vec<Block>> {
     for q in queries {
         let df = crate::query::execute_sql(&q.sql, run_dir)
             .map_err(|e| bad_input(format!("{}: {e}", q.file.display())))?;
-        blocks.push(heading(3, &q.title, &format!("query-{}", anchor_of(&q.file))));
+        blocks.push(heading(
+            3,
+            &q.title,
+            &format!("query-{}", anchor_of(&q.file)),
+        ));
         blocks.push(Block::Table(frame_table(&df, q)));
     }
     Ok(blocks)
 }
 
 fn anchor_of(file: &Path) -> String {
-    file.file_stem().and_then(|s| s.to_str()).unwrap_or("query").replace('_', "-")
+    file.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("query")
+        .replace('_', "-")
 }
 
 fn frame_table(df: &DataFrame, q: &QuerySpec) -> Table {
     let shown = df.height().min(q.max_rows);
-    let columns: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
-    let numeric = df.dtypes().iter().map(|d| d.is_primitive_numeric()).collect();
+    let columns: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let numeric = df
+        .dtypes()
+        .iter()
+        .map(|d| d.is_primitive_numeric())
+        .collect();
     let rows = (0..shown)
-        .map(|i| df.columns().iter().map(|c| cell_text(c.get(i).unwrap_or(AnyValue::Null))).collect())
+        .map(|i| {
+            df.columns()
+                .iter()
+                .map(|c| cell_text(c.get(i).unwrap_or(AnyValue::Null)))
+                .collect()
+        })
         .collect();
     let more = if shown < df.height() {
         format!("first {shown} of {} rows; ", df.height())
@@ -245,5 +317,9 @@ fn cell_text(v: AnyValue) -> String {
 }
 
 fn float_text(x: f64) -> String {
-    if x.abs() >= 100.0 { format!("{x:.2}") } else { format!("{x:.6}") }
+    if x.abs() >= 100.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.6}")
+    }
 }

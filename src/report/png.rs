@@ -70,7 +70,11 @@ pub fn decode_rgb(png: &[u8]) -> Result<RgbImage> {
         let kind = &png[pos + 4..pos + 8];
         let data = png.get(pos + 8..pos + 8 + len).context("truncated chunk")?;
         let stored = u32::from_be_bytes(png[pos + 8 + len..pos + 12 + len].try_into()?);
-        ensure!(stored == crc(kind, data), "bad CRC in {:?}", String::from_utf8_lossy(kind));
+        ensure!(
+            stored == crc(kind, data),
+            "bad CRC in {:?}",
+            String::from_utf8_lossy(kind)
+        );
         match kind {
             b"IHDR" => header = Some(data.to_vec()),
             b"IDAT" => idat.extend_from_slice(data),
@@ -82,11 +86,18 @@ pub fn decode_rgb(png: &[u8]) -> Result<RgbImage> {
     let header = header.context("no IHDR chunk")?;
     let width = u32::from_be_bytes(header[0..4].try_into()?);
     let height = u32::from_be_bytes(header[4..8].try_into()?);
-    ensure!(header[8..13] == [8, 2, 0, 0, 0], "only 8-bit RGB, non-interlaced");
+    ensure!(
+        header[8..13] == [8, 2, 0, 0, 0],
+        "only 8-bit RGB, non-interlaced"
+    );
     let mut raw = Vec::new();
     ZlibDecoder::new(&idat[..]).read_to_end(&mut raw)?;
     let pixels = unfilter(&raw, width as usize * 3, height as usize)?;
-    Ok(RgbImage { width, height, pixels })
+    Ok(RgbImage {
+        width,
+        height,
+        pixels,
+    })
 }
 
 fn unfilter(raw: &[u8], stride: usize, height: usize) -> Result<Vec<u8>> {
@@ -98,7 +109,11 @@ fn unfilter(raw: &[u8], stride: usize, height: usize) -> Result<Vec<u8>> {
         for x in 0..stride {
             let a = if x >= 3 { out[y * stride + x - 3] } else { 0 };
             let b = if y > 0 { out[(y - 1) * stride + x] } else { 0 };
-            let c = if x >= 3 && y > 0 { out[(y - 1) * stride + x - 3] } else { 0 };
+            let c = if x >= 3 && y > 0 {
+                out[(y - 1) * stride + x - 3]
+            } else {
+                0
+            };
             let predictor = match filter {
                 0 => 0,
                 1 => a,
@@ -115,7 +130,11 @@ fn unfilter(raw: &[u8], stride: usize, height: usize) -> Result<Vec<u8>> {
 
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
     let p = a as i16 + b as i16 - c as i16;
-    let (pa, pb, pc) = ((p - a as i16).abs(), (p - b as i16).abs(), (p - c as i16).abs());
+    let (pa, pb, pc) = (
+        (p - a as i16).abs(),
+        (p - b as i16).abs(),
+        (p - c as i16).abs(),
+    );
     if pa <= pb && pa <= pc {
         a
     } else if pb <= pc {
@@ -143,6 +162,11 @@ mod tests {
     fn a_flipped_byte_fails_the_crc() {
         let mut png = encode_rgb(2, 2, &[7u8; 12]).unwrap();
         png[20] ^= 1; // inside IHDR's data
-        assert!(decode_rgb(&png).unwrap_err().to_string().contains("bad CRC"));
+        assert!(
+            decode_rgb(&png)
+                .unwrap_err()
+                .to_string()
+                .contains("bad CRC")
+        );
     }
 }

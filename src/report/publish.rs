@@ -43,7 +43,10 @@ pub fn definition_for_run(config: &RunConfig) -> Result<Option<LoadedDefinition>
 /// Is `path` (relative to a run directory) a report file?
 pub fn is_report_file(path: &str) -> bool {
     path.starts_with("charts/")
-        || matches!(path, "report.html" | "report.md" | "figures.csv" | "figures.json")
+        || matches!(
+            path,
+            "report.html" | "report.md" | "figures.csv" | "figures.json"
+        )
 }
 
 /// Log the headline sentences (what a journalist would quote).
@@ -103,8 +106,9 @@ fn replace_report_files(dir: &Path, rendered: &Rendered) -> Result<Vec<OutputFil
         for entry in entries.flatten() {
             let name = format!("charts/{}", entry.file_name().to_string_lossy());
             if !written.iter().any(|w| w.path == name) {
-                fs::remove_file(entry.path())
-                    .with_context(|| format!("removing the stale chart {}", entry.path().display()))?;
+                fs::remove_file(entry.path()).with_context(|| {
+                    format!("removing the stale chart {}", entry.path().display())
+                })?;
             }
         }
     }

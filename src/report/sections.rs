@@ -12,7 +12,9 @@ use crate::report::data::{Rollup, RunData, TableNames, cents, yearly_tables};
 use crate::report::definition::ReportDefinition;
 use crate::report::document::{Block, Part, Table, heading, text};
 use crate::report::figures::{Figure, FigureBook, Unit};
-use crate::report::format::{percent, signed_percent, slug, thousands, type_code, type_name, type_phrase};
+use crate::report::format::{
+    percent, signed_percent, slug, thousands, type_code, type_name, type_phrase,
+};
 
 /// What every section needs.
 pub struct Context<'a> {
@@ -25,8 +27,19 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(data: &'a RunData, definition: &'a ReportDefinition, year: i32, complete_year: bool) -> Self {
-        Context { data, definition, year, complete_year, book: FigureBook::default() }
+    pub fn new(
+        data: &'a RunData,
+        definition: &'a ReportDefinition,
+        year: i32,
+        complete_year: bool,
+    ) -> Self {
+        Context {
+            data,
+            definition,
+            year,
+            complete_year,
+            book: FigureBook::default(),
+        }
     }
 
     fn year_label(&self) -> String {
@@ -161,8 +174,12 @@ impl Metric {
             Metric::Deposits => format!("number of revenue transfers into {who}, priced or not"),
             Metric::DepositsYoy => "deposits / deposits of the previous year - 1".to_string(),
             Metric::AvgDeposit => "revenue_usd / priced deposits".to_string(),
-            Metric::AvgDepositYoy => "avg_deposit_usd / avg_deposit_usd of the previous year - 1".to_string(),
-            Metric::Share => "revenue_usd of the type / revenue_usd of all types in the year".to_string(),
+            Metric::AvgDepositYoy => {
+                "avg_deposit_usd / avg_deposit_usd of the previous year - 1".to_string()
+            }
+            Metric::Share => {
+                "revenue_usd of the type / revenue_usd of all types in the year".to_string()
+            }
             Metric::Senders => format!("distinct (chain, from_address) sending revenue to {who}"),
         }
     }
@@ -194,7 +211,11 @@ fn headline_types(ctx: &Context) -> Vec<String> {
     let present: Vec<&Rollup> = ctx.year_rows(&ctx.data.year_by_type);
     if ctx.definition.headline_types.is_empty() {
         let mut rows = present;
-        rows.sort_by(|a, b| cents(b.revenue_usd).cmp(&cents(a.revenue_usd)).then(a.key.cmp(&b.key)));
+        rows.sort_by(|a, b| {
+            cents(b.revenue_usd)
+                .cmp(&cents(a.revenue_usd))
+                .then(a.key.cmp(&b.key))
+        });
         return rows.iter().take(3).map(|r| r.key.clone()).collect();
     }
     ctx.definition
@@ -224,7 +245,10 @@ pub fn headlines(ctx: &mut Context) -> Vec<Block> {
     items.extend(region_sentence(ctx));
     items.extend(losses_sentence(ctx));
     if items.is_empty() {
-        items.push(vec![text(format!("The run has no scam revenue in {}.", ctx.year))]);
+        items.push(vec![text(format!(
+            "The run has no scam revenue in {}.",
+            ctx.year
+        ))]);
     }
     blocks.push(Block::List(items));
     blocks
@@ -262,18 +286,28 @@ fn type_sentence(ctx: &mut Context, scam_type: &str) -> Option<Vec<Part>> {
     let row = ctx.year_row(&ctx.data.year_by_type, scam_type)?;
     let scope = Scope::Type(scam_type.to_string());
     let y = ctx.year;
-    let mut parts = vec![text(format!("{} revenue reached at least ", type_phrase(scam_type)))];
+    let mut parts = vec![text(format!(
+        "{} revenue reached at least ",
+        type_phrase(scam_type)
+    ))];
     parts.extend(cite(ctx, &scope, row, Metric::Revenue));
     parts.push(text(format!(" in {y}")));
     let (Some(rev_g), Some(dep_g)) = (row.revenue_yoy, row.deposits_yoy) else {
-        parts.push(text(format!(", from ")));
+        parts.push(text(", from "));
         parts.extend(cite(ctx, &scope, row, Metric::Deposits));
-        parts.push(text(format!(" deposits; there is no {} figure to compare with.", y - 1)));
+        parts.push(text(format!(
+            " deposits; there is no {} figure to compare with.",
+            y - 1
+        )));
         return Some(parts);
     };
     parts.push(text(format!(", {} ", up_down(rev_g))));
     parts.extend(cite(ctx, &scope, row, Metric::RevenueYoy));
-    parts.push(text(format!(" on {}, while the number of deposits {} ", y - 1, rose_fell(dep_g))));
+    parts.push(text(format!(
+        " on {}, while the number of deposits {} ",
+        y - 1,
+        rose_fell(dep_g)
+    )));
     parts.extend(cite(ctx, &scope, row, Metric::DepositsYoy));
     parts.push(text(" to "));
     parts.extend(cite(ctx, &scope, row, Metric::Deposits));
@@ -288,9 +322,13 @@ fn type_sentence(ctx: &mut Context, scam_type: &str) -> Option<Vec<Part>> {
 }
 
 /// Rows of the year ordered by revenue, largest first (ties by name).
-fn ranked<'a>(rows: Vec<&'a Rollup>) -> Vec<&'a Rollup> {
+fn ranked(rows: Vec<&Rollup>) -> Vec<&Rollup> {
     let mut rows = rows;
-    rows.sort_by(|a, b| cents(b.revenue_usd).cmp(&cents(a.revenue_usd)).then(a.key.cmp(&b.key)));
+    rows.sort_by(|a, b| {
+        cents(b.revenue_usd)
+            .cmp(&cents(a.revenue_usd))
+            .then(a.key.cmp(&b.key))
+    });
     rows
 }
 
@@ -303,10 +341,23 @@ fn share_sentence(ctx: &mut Context) -> Option<Vec<Part>> {
         type_name(&first.key),
         ctx.year
     ))];
-    parts.extend(cite(ctx, &Scope::Type(first.key.clone()), first, Metric::Share));
+    parts.extend(cite(
+        ctx,
+        &Scope::Type(first.key.clone()),
+        first,
+        Metric::Share,
+    ));
     if let Some(second) = rows.get(1).copied().filter(|r| r.revenue_share.is_some()) {
-        parts.push(text(format!(", ahead of {} scams at ", type_name(&second.key).to_lowercase())));
-        parts.extend(cite(ctx, &Scope::Type(second.key.clone()), second, Metric::Share));
+        parts.push(text(format!(
+            ", ahead of {} scams at ",
+            type_name(&second.key).to_lowercase()
+        )));
+        parts.extend(cite(
+            ctx,
+            &Scope::Type(second.key.clone()),
+            second,
+            Metric::Share,
+        ));
     }
     parts.push(text("."));
     Some(parts)
@@ -319,7 +370,12 @@ fn region_sentence(ctx: &mut Context) -> Option<Vec<Part>> {
         "Among regions (from the country of the reports naming each address), {} received the most in {}: at least ",
         top.key, ctx.year
     ))];
-    parts.extend(cite(ctx, &Scope::Region(top.key.clone()), top, Metric::Revenue));
+    parts.extend(cite(
+        ctx,
+        &Scope::Region(top.key.clone()),
+        top,
+        Metric::Revenue,
+    ));
     parts.push(text("."));
     Some(parts)
 }
@@ -350,18 +406,45 @@ fn losses_sentence(ctx: &mut Context) -> Option<Vec<Part>> {
     }
     let table = ctx.tables().losses;
     let filter = format!("period = '{year}' (summed over scam types and regions)");
-    let loss = Figure::new(format!("F-{year}-ALL-LOSS"), loss_cents as f64 / 100.0, Unit::Usd, &year)
-        .from_table(table, filter.clone(), "sum of loss_usd reported by victims, each report once (loss_usd)".into());
-    let count = Figure::new(format!("F-{year}-ALL-REPORTS"), reports as f64, Unit::Count, &year)
-        .from_table(table, filter, "sum of distinct reports per scam type and region (reports)".into());
+    let loss = Figure::new(
+        format!("F-{year}-ALL-LOSS"),
+        loss_cents as f64 / 100.0,
+        Unit::Usd,
+        &year,
+    )
+    .from_table(
+        table,
+        filter.clone(),
+        "sum of loss_usd reported by victims, each report once (loss_usd)".into(),
+    );
+    let count = Figure::new(
+        format!("F-{year}-ALL-REPORTS"),
+        reports as f64,
+        Unit::Count,
+        &year,
+    )
+    .from_table(
+        table,
+        filter,
+        "sum of distinct reports per scam type and region (reports)".into(),
+    );
     let mut parts = vec![text(format!("Victims' reports dated {year} claim "))];
     parts.push(ctx.book.cite(loss));
     parts.push(text(" in losses across "));
     parts.push(ctx.book.cite(count));
     parts.push(text(" reports"));
-    if let Some(total) = ctx.year_row(&ctx.data.year_total, "").filter(|r| r.revenue_usd > 0.0) {
+    if let Some(total) = ctx
+        .year_row(&ctx.data.year_total, "")
+        .filter(|r| r.revenue_usd > 0.0)
+    {
         let ratio = loss_cents as f64 / cents(total.revenue_usd) as f64;
-        let figure = Figure::new(format!("F-{year}-ALL-LOSS-RATIO"), ratio, Unit::Ratio, &year).from_table(
+        let figure = Figure::new(
+            format!("F-{year}-ALL-LOSS-RATIO"),
+            ratio,
+            Unit::Ratio,
+            &year,
+        )
+        .from_table(
             table,
             format!("period = '{year}', over F-{year}-ALL-REV"),
             "reported losses / on-chain revenue of the same year".into(),
@@ -386,12 +469,27 @@ fn opt_growth(v: Option<f64>) -> String {
     v.map(signed_percent).unwrap_or_else(|| "–".into())
 }
 
-fn growth_table(caption: String, first: &str, rows: &[&Rollup], name: impl Fn(&str) -> String) -> Table {
+fn growth_table(
+    caption: String,
+    first: &str,
+    rows: &[&Rollup],
+    name: impl Fn(&str) -> String,
+) -> Table {
     Table {
         caption,
-        columns: [first, "Revenue (lower bound)", "Share", "Revenue YoY", "Deposits", "Deposits YoY", "Avg deposit", "Avg YoY", "Senders"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            first,
+            "Revenue (lower bound)",
+            "Share",
+            "Revenue YoY",
+            "Deposits",
+            "Deposits YoY",
+            "Avg deposit",
+            "Avg YoY",
+            "Senders",
+        ]
+        .map(String::from)
+        .to_vec(),
         numeric: vec![false, true, true, true, true, true, true, true, true],
         rows: rows
             .iter()
@@ -431,8 +529,15 @@ pub fn types_table(ctx: &mut Context) -> Vec<Block> {
 /// Revenue and growth by region for the headline year (largest first).
 pub fn regions_table(ctx: &mut Context) -> Vec<Block> {
     let rows = ranked(ctx.year_rows(&ctx.data.year_by_region));
-    let shown: Vec<&Rollup> = rows.iter().take(ctx.definition.top_regions).copied().collect();
-    let total = ctx.year_row(&ctx.data.year_total, "").map(|r| r.revenue_usd).unwrap_or(0.0);
+    let shown: Vec<&Rollup> = rows
+        .iter()
+        .take(ctx.definition.top_regions)
+        .copied()
+        .collect();
+    let total = ctx
+        .year_row(&ctx.data.year_total, "")
+        .map(|r| r.revenue_usd)
+        .unwrap_or(0.0);
     let mut table = growth_table(
         format!(
             "Source: {}.parquet, period = '{}'; the {} largest of {} regions. Share: of all revenue that year.",
@@ -446,9 +551,16 @@ pub fn regions_table(ctx: &mut Context) -> Vec<Block> {
         |k| k.to_string(),
     );
     for (row, r) in table.rows.iter_mut().zip(&shown) {
-        row[2] = if total > 0.0 { percent(r.revenue_usd / total) } else { "–".into() };
+        row[2] = if total > 0.0 {
+            percent(r.revenue_usd / total)
+        } else {
+            "–".into()
+        };
     }
-    vec![heading(2, &format!("By region, {}", ctx.year), "regions"), Block::Table(table)]
+    vec![
+        heading(2, &format!("By region, {}", ctx.year), "regions"),
+        Block::Table(table),
+    ]
 }
 
 /// Totals per run period (the trend behind the charts).
@@ -468,7 +580,14 @@ pub fn trend_table(ctx: &mut Context) -> Vec<Block> {
     }
     table.columns.remove(2);
     table.numeric.remove(2);
-    vec![heading(2, &format!("All scam types per {}", period_word(ctx.data.period)), "trend"), Block::Table(table)]
+    vec![
+        heading(
+            2,
+            &format!("All scam types per {}", period_word(ctx.data.period)),
+            "trend",
+        ),
+        Block::Table(table),
+    ]
 }
 
 /// Reported losses against on-chain revenue by type.
@@ -488,8 +607,16 @@ pub fn losses_table(ctx: &mut Context) -> Vec<Block> {
                 .find(|(k, _, _)| k == t)
                 .map(|(_, r, c)| (*r, *c))
                 .unwrap_or((0, 0));
-            let rev = revenue.iter().find(|r| &r.key == t).map(|r| cents(r.revenue_usd)).unwrap_or(0);
-            let ratio = if rev > 0 { percent(loss as f64 / rev as f64) } else { "–".into() };
+            let rev = revenue
+                .iter()
+                .find(|r| &r.key == t)
+                .map(|r| cents(r.revenue_usd))
+                .unwrap_or(0);
+            let ratio = if rev > 0 {
+                percent(loss as f64 / rev as f64)
+            } else {
+                "–".into()
+            };
             vec![
                 type_name(t),
                 thousands(reports),
@@ -500,7 +627,11 @@ pub fn losses_table(ctx: &mut Context) -> Vec<Block> {
         })
         .collect();
     vec![
-        heading(2, &format!("Reported losses and on-chain revenue, {year}"), "losses"),
+        heading(
+            2,
+            &format!("Reported losses and on-chain revenue, {year}"),
+            "losses",
+        ),
         Block::Paragraph(vec![text(
             "Reported losses are what victims said they lost in reports dated that year, classified by the report's own label; on-chain revenue is what the attributed addresses received. The two measure different things: many victims never report, and a report may name an address that received money from others.",
         )]),
@@ -510,9 +641,15 @@ pub fn losses_table(ctx: &mut Context) -> Vec<Block> {
                 ctx.tables().losses,
                 ctx.tables().by_type
             ),
-            columns: ["Scam type", "Reports", "Reported losses", "On-chain revenue", "Losses / revenue"]
-                .map(String::from)
-                .to_vec(),
+            columns: [
+                "Scam type",
+                "Reports",
+                "Reported losses",
+                "On-chain revenue",
+                "Losses / revenue",
+            ]
+            .map(String::from)
+            .to_vec(),
             numeric: vec![false, true, true, true, true],
             rows,
             anchor_rows: false,
@@ -523,10 +660,22 @@ pub fn losses_table(ctx: &mut Context) -> Vec<Block> {
 /// How the figures were computed, with the lower-bound caveat and label vintage.
 pub fn methodology(ctx: &mut Context) -> Vec<Block> {
     let p = &ctx.data.provenance;
-    let addresses = Figure::new("F-RUN-ADDR".into(), ctx.data.addresses as f64, Unit::Count, "run")
-        .from_table("addresses", "all rows".into(), "scam addresses attributed from the reports (one row per chain and address)".into());
+    let addresses = Figure::new(
+        "F-RUN-ADDR".into(),
+        ctx.data.addresses as f64,
+        Unit::Count,
+        "run",
+    )
+    .from_table(
+        "addresses",
+        "all rows".into(),
+        "scam addresses attributed from the reports (one row per chain and address)".into(),
+    );
     let vintage = &p.label_vintage;
-    let latest = vintage.latest_reported_at.clone().unwrap_or_else(|| "no report".into());
+    let latest = vintage
+        .latest_reported_at
+        .clone()
+        .unwrap_or_else(|| "no report".into());
     let as_of = match &vintage.labels_as_of {
         Some(d) => format!("only reports dated on or before {d} were used (--labels-as-of {d})"),
         None => "every report in the inputs was used (no --labels-as-of)".to_string(),
@@ -545,12 +694,17 @@ pub fn methodology(ctx: &mut Context) -> Vec<Block> {
         Block::Paragraph(intro),
         Block::Paragraph(vec![text(format!(
             "Label vintage: the latest report used is dated {latest}; {as_of}. The earliest report is dated {}.",
-            vintage.earliest_reported_at.clone().unwrap_or_else(|| "–".into())
+            vintage
+                .earliest_reported_at
+                .clone()
+                .unwrap_or_else(|| "–".into())
         ))]),
         Block::Paragraph(vec![
             text("The full rules are in "),
             Part::Code("docs/methodology.md".into()),
-            text("; every number in the text above is listed with its source table and filter under Figures."),
+            text(
+                "; every number in the text above is listed with its source table and filter under Figures.",
+            ),
         ]),
     ]
 }
@@ -560,9 +714,19 @@ pub fn provenance(ctx: &mut Context) -> Vec<Block> {
     let p = &ctx.data.provenance;
     let inputs = Table {
         caption: "Every input file as hashed when the run read it (manifest.json).".into(),
-        columns: ["Kind", "File", "Format", "Bytes", "SHA-256", "Rows read", "Accepted", "Rejected", "Duplicates"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "Kind",
+            "File",
+            "Format",
+            "Bytes",
+            "SHA-256",
+            "Rows read",
+            "Accepted",
+            "Rejected",
+            "Duplicates",
+        ]
+        .map(String::from)
+        .to_vec(),
         numeric: vec![false, false, false, true, false, true, true, true, true],
         rows: p
             .inputs
@@ -584,7 +748,9 @@ pub fn provenance(ctx: &mut Context) -> Vec<Block> {
         anchor_rows: false,
     };
     let rejects = Table {
-        caption: "Source: rejects.parquet (one row per rejected input row, with file, row and column).".into(),
+        caption:
+            "Source: rejects.parquet (one row per rejected input row, with file, row and column)."
+                .into(),
         columns: ["Input", "Reason", "Rows"].map(String::from).to_vec(),
         numeric: vec![false, false, true],
         rows: ctx
@@ -622,7 +788,9 @@ pub fn reproduce(ctx: &mut Context) -> Vec<Block> {
             p.tool.version
         ))]),
         Block::CodeBlock(command),
-        Block::Paragraph(vec![text("To check a published run against its inputs and the tool:")]),
+        Block::Paragraph(vec![text(
+            "To check a published run against its inputs and the tool:",
+        )]),
         Block::CodeBlock(format!("scamtrends verify {out}")),
     ]
 }

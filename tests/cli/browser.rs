@@ -47,14 +47,30 @@ fn report_html_renders_offline_in_headless_chromium() {
         .output()
         .expect("running node");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    let r: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON from check_report.mjs");
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(stdout.trim()).expect("JSON from check_report.mjs");
     assert_eq!(r["failed"], serde_json::json!([]), "failed requests");
-    assert_eq!(r["external"], serde_json::json!([]), "requests off the file system");
+    assert_eq!(
+        r["external"],
+        serde_json::json!([]),
+        "requests off the file system"
+    );
     assert_eq!(r["consoleErrors"], serde_json::json!([]));
 
-    let md = std::fs::read_to_string(out.join("report.md")).unwrap().replace("**", "");
-    let headlines: Vec<&str> = r["headlines"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()).collect();
+    let md = std::fs::read_to_string(out.join("report.md"))
+        .unwrap()
+        .replace("**", "");
+    let headlines: Vec<&str> = r["headlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
     let pb = headlines
         .iter()
         .find(|h| h.starts_with("Pig-butchering revenue reached at least $"))
@@ -69,14 +85,25 @@ fn report_html_renders_offline_in_headless_chromium() {
         assert!(c["elements"].as_u64().unwrap() > 50, "{c}");
     }
     for png in r["pngs"].as_array().unwrap() {
-        assert_eq!((png["width"].as_u64(), png["height"].as_u64()), (Some(1200), Some(700)), "{png}");
+        assert_eq!(
+            (png["width"].as_u64(), png["height"].as_u64()),
+            (Some(1200), Some(700)),
+            "{png}"
+        );
     }
     let anchors = r["figureAnchors"].as_array().unwrap();
     for link in r["figureLinks"].as_array().unwrap() {
         let id = link.as_str().unwrap().trim_start_matches('#');
-        assert!(anchors.iter().any(|a| a == id), "{id} has a row under Figures");
+        assert!(
+            anchors.iter().any(|a| a == id),
+            "{id} has a row under Figures"
+        );
     }
     let shot = std::fs::metadata(&screenshot).unwrap().len();
-    assert!(shot > 50_000, "screenshot {} is {shot} bytes", screenshot.display());
+    assert!(
+        shot > 50_000,
+        "screenshot {} is {shot} bytes",
+        screenshot.display()
+    );
     eprintln!("screenshot: {}", screenshot.display());
 }

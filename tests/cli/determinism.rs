@@ -18,7 +18,11 @@ fn output_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             let p = entry.unwrap().path();
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             if p.is_file() && name != "manifest.json" {
-                let key = if sub.is_empty() { name } else { format!("{sub}/{name}") };
+                let key = if sub.is_empty() {
+                    name
+                } else {
+                    format!("{sub}/{name}")
+                };
                 out.insert(key, fs::read(&p).unwrap());
             }
         }
@@ -47,11 +51,26 @@ fn outputs_are_byte_identical_at_one_and_two_threads() {
         outputs.push(output_bytes(&w.path("out")));
     }
     let names: Vec<&String> = outputs[0].keys().collect();
-    assert_eq!(names.len(), 13 + 12 + 4, "tables, charts, report files: {names:?}");
-    for name in ["figures.csv", "figures.json", "report.html", "report.md", "charts/growth.png", "charts/growth.svg", "revenue.parquet"] {
+    assert_eq!(
+        names.len(),
+        13 + 12 + 4,
+        "tables, charts, report files: {names:?}"
+    );
+    for name in [
+        "figures.csv",
+        "figures.json",
+        "report.html",
+        "report.md",
+        "charts/growth.png",
+        "charts/growth.svg",
+        "revenue.parquet",
+    ] {
         assert!(outputs[0].contains_key(name), "{name} in {names:?}");
     }
-    for (label, other) in [("1 thread vs 2 threads", &outputs[1]), ("two runs at 2 threads", &outputs[2])] {
+    for (label, other) in [
+        ("1 thread vs 2 threads", &outputs[1]),
+        ("two runs at 2 threads", &outputs[2]),
+    ] {
         let differing: Vec<&String> = outputs[0]
             .iter()
             .filter(|(name, bytes)| other.get(*name) != Some(*bytes))

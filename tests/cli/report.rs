@@ -6,6 +6,8 @@
 use std::fs;
 use std::path::Path;
 
+use scamtrends::report::format::thousands;
+
 use crate::sample::run_sample;
 use crate::workdir::{Workdir, fixture, floats, read_parquet, rows_where};
 
@@ -59,18 +61,6 @@ fn table_value(dir: &Path, f: &[String]) -> Option<f64> {
     floats(&df, &column)[0]
 }
 
-fn thousands(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[test]
 fn the_sample_report_tells_the_pig_butchering_story_from_the_tables() {
     let tmp = tempfile::tempdir().unwrap();
@@ -84,7 +74,11 @@ fn the_sample_report_tells_the_pig_butchering_story_from_the_tables() {
 
     // The headline sentence, rebuilt from the yearly table it cites.
     let by_type = read_parquet(&out.join("yearly_revenue_by_type.parquet"));
-    let pb = rows_where(&rows_where(&by_type, "period", "2024"), "scam_type", "pig_butchering");
+    let pb = rows_where(
+        &rows_where(&by_type, "period", "2024"),
+        "scam_type",
+        "pig_butchering",
+    );
     let rev = floats(&pb, "revenue_usd")[0].unwrap();
     let rev_yoy = floats(&pb, "revenue_yoy")[0].unwrap();
     let dep_yoy = floats(&pb, "deposits_yoy")[0].unwrap();
@@ -95,7 +89,9 @@ fn the_sample_report_tells_the_pig_butchering_story_from_the_tables() {
         rev_yoy * 100.0,
         dep_yoy * 100.0
     );
-    let md = fs::read_to_string(out.join("report.md")).unwrap().replace("**", "");
+    let md = fs::read_to_string(out.join("report.md"))
+        .unwrap()
+        .replace("**", "");
     assert!(md.contains(&expected), "{expected}\nnot in\n{md}");
     assert!(md.contains("SYNTHETIC SAMPLE DATA"));
     assert!(md.contains("![Revenue and number of deposits, 2024 vs 2023](charts/growth.png)"));
@@ -106,14 +102,32 @@ fn the_sample_report_tells_the_pig_butchering_story_from_the_tables() {
     let mut checked = 0;
     for f in &all {
         if let Some(v) = table_value(&out, f) {
-            assert_eq!(f[1].parse::<f64>().unwrap(), v, "{} = {} in {}", f[0], v, f[5]);
+            assert_eq!(
+                f[1].parse::<f64>().unwrap(),
+                v,
+                "{} = {} in {}",
+                f[0],
+                v,
+                f[5]
+            );
             checked += 1;
         }
-        assert!(md.contains(&format!("[{}]", f[0])), "{} is cited in the text", f[0]);
+        assert!(
+            md.contains(&format!("[{}]", f[0])),
+            "{} is cited in the text",
+            f[0]
+        );
     }
     assert!(checked >= 15, "only {checked} figures checked");
-    assert_eq!(figure(&all, "F-2024-PB-REV")[1].parse::<f64>().unwrap(), rev);
-    assert!(fs::read_to_string(out.join("charts/growth.svg")).unwrap().contains("SYNTHETIC SAMPLE DATA"));
+    assert_eq!(
+        figure(&all, "F-2024-PB-REV")[1].parse::<f64>().unwrap(),
+        rev
+    );
+    assert!(
+        fs::read_to_string(out.join("charts/growth.svg"))
+            .unwrap()
+            .contains("SYNTHETIC SAMPLE DATA")
+    );
 }
 
 #[test]
@@ -122,7 +136,11 @@ fn summed_figures_equal_the_sum_of_their_rows() {
     w.copy_dir(&fixture("multi_file"), "data");
     w.run_ok(&["run", "--data", "data", "--out", "out"]);
     let all = figures(&w.path("out"));
-    let losses = rows_where(&w.table("out/yearly_reported_losses.parquet"), "period", "2024");
+    let losses = rows_where(
+        &w.table("out/yearly_reported_losses.parquet"),
+        "period",
+        "2024",
+    );
     let cents: i64 = floats(&losses, "loss_usd")
         .iter()
         .map(|v| (v.unwrap() * 100.0).round() as i64)
@@ -150,7 +168,11 @@ fn real_inputs_carry_no_synthetic_mark() {
     w.write("data/SYNTHETIC", "made up\n");
     w.run_ok(&["run", "--data", "data", "--out", "out"]);
     assert_eq!(w.manifest("out")["synthetic_data"], true);
-    assert!(fs::read_to_string(w.path("out/charts/growth.svg")).unwrap().contains("SYNTHETIC SAMPLE DATA"));
+    assert!(
+        fs::read_to_string(w.path("out/charts/growth.svg"))
+            .unwrap()
+            .contains("SYNTHETIC SAMPLE DATA")
+    );
 }
 
 const CUSTOM: &str = r#"
@@ -172,14 +194,20 @@ fn report_rerenders_a_run_from_its_tables_and_verify_still_reproduces() {
     w.run_ok(&["report", "--run", "out", "--definition", "brief.toml"]);
     let md = fs::read_to_string(w.path("out/report.md")).unwrap();
     assert!(md.starts_with("# Scam revenue, 2023 brief"), "{md}");
-    assert!(md.contains("[F-2023-PB-REV]") && !md.contains("F-2024-"), "{md}");
+    assert!(
+        md.contains("[F-2023-PB-REV]") && !md.contains("F-2024-"),
+        "{md}"
+    );
     let mut charts: Vec<String> = fs::read_dir(w.path("out/charts"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     charts.sort();
     assert_eq!(charts, ["growth.png", "growth.svg"], "stale charts removed");
-    assert_eq!(fs::read(w.path("out/revenue.parquet")).unwrap(), tables_before);
+    assert_eq!(
+        fs::read(w.path("out/revenue.parquet")).unwrap(),
+        tables_before
+    );
     let manifest = w.manifest("out");
     assert_eq!(manifest["report"]["definition"], "brief.toml");
     assert_eq!(manifest["report"]["headline_year"], 2023);
@@ -200,10 +228,23 @@ fn a_definition_for_another_period_is_refused_by_name() {
     w.copy_dir(&fixture("multi_file"), "data");
     w.write("brief.toml", CUSTOM);
     let err = w.run_fails(
-        &["run", "--data", "data", "--out", "out", "--period", "month", "--report", "brief.toml"],
+        &[
+            "run",
+            "--data",
+            "data",
+            "--out",
+            "out",
+            "--period",
+            "month",
+            "--report",
+            "brief.toml",
+        ],
         2,
     );
-    assert!(err.contains("expects --period quarter, the run used --period month"), "{err}");
+    assert!(
+        err.contains("expects --period quarter, the run used --period month"),
+        "{err}"
+    );
     assert!(!w.path("out").exists(), "nothing published");
     // the default definition follows the run's flags
     w.run_ok(&["run", "--data", "data", "--out", "out", "--period", "month"]);
@@ -225,6 +266,9 @@ fn no_report_writes_tables_only_and_a_bad_query_names_its_file() {
     );
     let err = w.run_fails(&["report", "--run", "out", "--definition", "bad.toml"], 3);
     assert!(err.contains("bad.sql"), "{err}");
-    let err = w.run_fails(&["report", "--run", "out", "--definition", "missing.toml"], 3);
+    let err = w.run_fails(
+        &["report", "--run", "out", "--definition", "missing.toml"],
+        3,
+    );
     assert!(err.contains("missing.toml"), "{err}");
 }
