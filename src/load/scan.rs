@@ -164,13 +164,14 @@ fn typed_column(c: &ColumnSpec, dtype: Option<&DataType>, format: Option<&str>) 
             lit(NULL).cast(DataType::String).alias(raw_name(c.name)),
         ];
     };
-    let raw = trimmed_text(col(c.name).cast(DataType::String));
+    let text = col(c.name).cast(DataType::String);
+    let raw = normalized_text(text.clone(), TextRule::Trim);
     let typed = match c.kind {
         ColumnKind::Text => raw.clone(),
-        ColumnKind::Lower => raw.clone().str().to_lowercase(),
-        ColumnKind::Upper => raw.clone().str().to_uppercase(),
-        ColumnKind::Address => normalize_address(raw.clone()),
-        ColumnKind::Hash => lowercase_when_prefixed(raw.clone(), &["0x"]),
+        ColumnKind::Lower => normalized_text(text, TextRule::Lower),
+        ColumnKind::Upper => normalized_text(text, TextRule::Upper),
+        ColumnKind::Address => normalize_address(text),
+        ColumnKind::Hash => normalized_text(text, TextRule::LowerWhenPrefixed(&["0x"])),
         ColumnKind::Float => number(c.name, dtype, raw.clone(), DataType::Float64),
         ColumnKind::Integer => number(c.name, dtype, raw.clone(), DataType::Int64),
         ColumnKind::Timestamp(date_ok) => timestamp(c.name, dtype, raw.clone(), date_ok, format),
@@ -187,28 +188,76 @@ pub fn output_dtype(kind: ColumnKind) -> DataType {
     }
 }
 
-/// Trim whitespace; an empty string is a missing value.
-fn trimmed_text(e: Expr) -> Expr {
-    let t = e.str().strip_chars(lit(NULL));
-    when(t.clone().eq(lit("")))
-        .then(lit(NULL).cast(DataType::String))
-        .otherwise(t)
+/// How a text column is cleaned. Every rule trims whitespace and turns an
+/// empty string into a missing value first.
+#[derive(Clone, Copy)]
+enum TextRule {
+    Trim,
+    Lower,
+    Upper,
+    /// Lowercase only values that start (case-insensitively) with a prefix.
+    LowerWhenPrefixed(&'static [&'static str]),
+}
+
+impl TextRule {
+    /// The cleaned value of a trimmed, non-empty `s`, built in `buf` when it changes.
+    fn apply<'a>(self, s: &'a str, buf: &'a mut String) -> &'a str {
+        let lower = |buf: &'a mut String| -> &'a str {
+            buf.clear();
+            if s.is_ascii() {
+                buf.extend(s.bytes().map(|b| b.to_ascii_lowercase() as char));
+            } else {
+                buf.push_str(&s.to_lowercase());
+            }
+            buf
+        };
+        match self {
+            TextRule::Trim => s,
+            TextRule::Lower if s.bytes().any(|b| b.is_ascii_uppercase()) || !s.is_ascii() => lower(buf),
+            TextRule::Lower => s,
+            TextRule::Upper if s.bytes().any(|b| b.is_ascii_lowercase()) || !s.is_ascii() => {
+                buf.clear();
+                buf.push_str(&s.to_uppercase());
+                buf
+            }
+            TextRule::Upper => s,
+            TextRule::LowerWhenPrefixed(prefixes) => {
+                let prefixed = prefixes.iter().any(|p| {
+                    s.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p))
+                });
+                if prefixed { lower(buf) } else { s }
+            }
+        }
+    }
+}
+
+/// One pass over a text column: trim, empty → null, then the rule. Fused
+/// into a single kernel because this runs on every row of every transfers
+/// export (the separate strip/compare/lowercase/starts_with/when kernels
+/// each materialised a new string column).
+fn normalized_text(e: Expr, rule: TextRule) -> Expr {
+    e.map(
+        move |c| {
+            let ca = c.str()?;
+            let mut out = StringChunkedBuilder::new(c.name().clone(), ca.len());
+            let mut buf = String::new();
+            for v in ca.iter() {
+                match v.map(str::trim).filter(|t| !t.is_empty()) {
+                    Some(t) => out.append_value(rule.apply(t, &mut buf)),
+                    None => out.append_null(),
+                }
+            }
+            Ok(out.finish().into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
 }
 
 /// METHODOLOGY §2: lowercase EVM (`0x`) and bech32 (`bc1`, `tb1`, `ltc1`)
 /// addresses; base58 and others are case-sensitive and kept as they are.
+/// Also trims and turns empty text into a missing value.
 pub fn normalize_address(e: Expr) -> Expr {
-    lowercase_when_prefixed(e, &["0x", "bc1", "tb1", "ltc1"])
-}
-
-fn lowercase_when_prefixed(e: Expr, prefixes: &[&str]) -> Expr {
-    let lower = e.clone().str().to_lowercase();
-    let prefixed = prefixes
-        .iter()
-        .map(|p| lower.clone().str().starts_with(lit(*p)))
-        .reduce(|a, b| a.or(b))
-        .unwrap_or(lit(false));
-    when(prefixed).then(lower).otherwise(e)
+    normalized_text(e, TextRule::LowerWhenPrefixed(&["0x", "bc1", "tb1", "ltc1"]))
 }
 
 fn number(name: &str, dtype: &DataType, raw: Expr, target: DataType) -> Expr {
@@ -255,18 +304,41 @@ fn parse_timestamp_column(c: &Column, date_ok: bool, format: Option<&str>) -> Po
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::texts;
 
     #[test]
     fn addresses_lowercase_only_for_evm_and_bech32() {
-        let df = df!("a" => ["0xAbC", "BC1QXY", "TScamABC", "1BoatSLRHt"]).unwrap();
+        let df = df!("a" => [Some(" 0xAbC "), Some("BC1QXY"), Some("TScamABC"), Some("1BoatSLRHt"), Some("  "), None, Some("0XÄb")]).unwrap();
         let out = df
             .lazy()
             .select([normalize_address(col("a"))])
             .collect()
             .unwrap();
-        let got = texts(&out, "a");
-        assert_eq!(got, ["0xabc", "bc1qxy", "TScamABC", "1BoatSLRHt"]);
+        let got: Vec<Option<&str>> = out.column("a").unwrap().str().unwrap().iter().collect();
+        assert_eq!(
+            got,
+            [Some("0xabc"), Some("bc1qxy"), Some("TScamABC"), Some("1BoatSLRHt"), None, None, Some("0xäb")]
+        );
+    }
+
+    #[test]
+    fn text_rules_trim_and_case() {
+        let df = df!("a" => [Some(" Ethereum "), Some("tron"), Some(""), Some("usdt "), Some("Ärger")]).unwrap();
+        let out = df
+            .lazy()
+            .select([
+                normalized_text(col("a"), TextRule::Lower).alias("lower"),
+                normalized_text(col("a"), TextRule::Upper).alias("upper"),
+                normalized_text(col("a"), TextRule::Trim).alias("trim"),
+            ])
+            .collect()
+            .unwrap();
+        let get = |n: &str| -> Vec<Option<String>> {
+            out.column(n).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
+        };
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(get("lower"), [s("ethereum"), s("tron"), None, s("usdt"), s("ärger")]);
+        assert_eq!(get("upper"), [s("ETHEREUM"), s("TRON"), None, s("USDT"), s("ÄRGER")]);
+        assert_eq!(get("trim"), [s("Ethereum"), s("tron"), None, s("usdt"), s("Ärger")]);
     }
 
     #[test]

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""One-command benchmark: scamtrends vs DuckDB on the same generated data.
+
+For each size (rows) it generates the dataset once as Parquet and once as CSV
+(same seed, so the same transfers), then times, side by side in this run:
+
+  scamtrends run      (CSV, Parquet, and from the ingest store)
+  DuckDB              bench/revenue_by_type.sql over the same files
+
+with /usr/bin/time -v (wall time, peak RSS), checks that DuckDB's revenue by
+type per quarter equals scamtrends' revenue_by_type.parquet to the cent, and
+writes bench/results/<date>.json plus a Markdown table for docs/benchmarks.md.
+
+usage: python3 bench/run.py [--sizes 1000000,10000000,100000000] [--work DIR]
+needs: pip install duckdb; a release build (cargo build --release).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = 11
+
+
+def timed(cmd, cwd=None):
+    """Run cmd under /usr/bin/time -v; return wall seconds and peak RSS in MB."""
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"failed: {str(cmd[0])} ...\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", proc.stderr).group(1)
+    parts = [float(p) for p in wall.split(":")]
+    seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+    return {"wall_s": round(seconds, 2), "peak_rss_mb": round(rss_kb / 1024)}
+
+
+def binary():
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    exe = target / "release" / "scamtrends"
+    if not exe.exists():
+        subprocess.run(["cargo", "build", "--release"], cwd=REPO, check=True)
+    return str(exe)
+
+
+def generate(exe, rows, fmt, out):
+    if (out / "SYNTHETIC").exists():
+        return None
+    files = max(1, min(32, rows // 2_500_000))
+    return timed([exe, "generate", "--rows", str(rows), "--seed", str(SEED), "--files", str(files),
+                  "--format", fmt, "--out", str(out), "--quiet"])
+
+
+def duckdb_query(data, fmt, addresses, result):
+    text = (REPO / "bench" / "revenue_by_type.sql").read_text()
+    sql = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("--"))
+    if fmt == "csv":
+        transfers = f"read_csv('{data}/transfers/*.csv', header = true, all_varchar = true, filename = true)"
+    else:
+        transfers = f"read_parquet('{data}/transfers/*.parquet', filename = true)"
+    sql = sql.format(
+        transfers=transfers,
+        addresses=f"read_parquet('{addresses}')",
+        prices=f"read_csv('{data}/prices.csv', header = true, all_varchar = true)",
+    )
+    script = (
+        "import csv, duckdb\n"
+        "con = duckdb.connect()\n"
+        "con.execute('SET threads = 2')\n"
+        "con.execute('SET enable_progress_bar = false')\n"
+        f"stmts = [s for s in {sql!r}.split(';') if s.strip()]\n"
+        "for s in stmts[:-1]: con.execute(s)\n"
+        "cur = con.execute(stmts[-1])\n"
+        f"with open({str(result)!r}, 'w', newline='') as f:\n"
+        "    w = csv.writer(f)\n"
+        "    w.writerow([d[0] for d in cur.description])\n"
+        "    w.writerows(cur.fetchall())\n"
+    )
+    return timed([sys.executable, "-c", script])
+
+
+def compare(run_dir, duck_csv):
+    import duckdb
+
+    ours = duckdb.sql(
+        f"SELECT period, scam_type, CAST(round(revenue_usd * 100) AS BIGINT) AS revenue_cents, deposits, "
+        f"unpriced_deposits, senders FROM read_parquet('{run_dir}/revenue_by_type.parquet') ORDER BY ALL"
+    ).fetchall()
+    theirs = duckdb.sql(f"SELECT * FROM read_csv('{duck_csv}') ORDER BY ALL").fetchall()
+    theirs = [tuple(r) for r in theirs]
+    if ours != theirs:
+        diff = [(a, b) for a, b in zip(ours, theirs) if a != b][:5]
+        return {"equal": False, "rows": len(ours), "first_differences": [list(map(str, d)) for d in diff]}
+    return {"equal": True, "rows": len(ours)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000000,10000000,100000000")
+    ap.add_argument("--work", default="/tmp/scamtrends-bench")
+    ap.add_argument("--keep", action="store_true", help="keep generated data between runs")
+    args = ap.parse_args()
+    exe = binary()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for rows in [int(s) for s in args.sizes.split(",")]:
+        entry = {"rows": rows}
+        for fmt in ["parquet", "csv"]:
+            data = work / f"{fmt}-{rows}"
+            gen = generate(exe, rows, fmt, data)
+            if gen:
+                entry[f"generate_{fmt}"] = gen
+            entry[f"bytes_{fmt}"] = sum(f.stat().st_size for f in (data / "transfers").iterdir())
+            out = work / f"out-{fmt}-{rows}"
+            entry[f"scamtrends_{fmt}"] = timed([exe, "run", "--data", str(data), "--out", str(out),
+                                                "--no-report", "--quiet"])
+            duck_csv = work / f"duckdb-{fmt}-{rows}.csv"
+            entry[f"duckdb_{fmt}"] = duckdb_query(data, fmt, out / "addresses.parquet", duck_csv)
+            entry[f"equal_{fmt}"] = compare(out, duck_csv)
+            print(json.dumps({"rows": rows, "format": fmt, "scamtrends": entry[f"scamtrends_{fmt}"],
+                              "duckdb": entry[f"duckdb_{fmt}"], "equal": entry[f"equal_{fmt}"]}), flush=True)
+        store_bench(exe, work, rows, entry)
+        results.append(entry)
+        if not args.keep:
+            for fmt in ["parquet", "csv"]:
+                shutil.rmtree(work / f"{fmt}-{rows}", ignore_errors=True)
+    write_results(results)
+
+
+def store_bench(exe, work, rows, entry):
+    """Ingest the CSV export into a store once, then run from the store."""
+    data = work / f"csv-{rows}"
+    store = work / f"store-{rows}"
+    shutil.rmtree(store, ignore_errors=True)
+    entry["ingest_csv"] = timed([exe, "ingest", str(data / "transfers"), "--store", str(store), "--quiet"])
+    entry["ingest_again"] = timed([exe, "ingest", str(data / "transfers"), "--store", str(store), "--quiet"])
+    out = work / f"out-store-{rows}"
+    entry["scamtrends_store"] = timed([exe, "run", "--store", str(store), "--reports", str(data / "reports.csv"),
+                                       "--prices", str(data / "prices.csv"), "--out", str(out), "--no-report",
+                                       "--quiet"])
+    entry["equal_store"] = compare(out, work / f"duckdb-csv-{rows}.csv")
+    print(json.dumps({"rows": rows, "store": entry["scamtrends_store"], "ingest": entry["ingest_csv"],
+                      "equal": entry["equal_store"]}), flush=True)
+    shutil.rmtree(store, ignore_errors=True)
+
+
+def machine():
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import duckdb
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1), "kernel": platform.release(),
+            "duckdb": duckdb.__version__}
+
+
+def write_results(results):
+    stamp = datetime.date.today().isoformat()
+    out = REPO / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    doc = {"date": stamp, "machine": machine(), "results": results}
+    (out / f"{stamp}.json").write_text(json.dumps(doc, indent=1) + "\n")
+    print(markdown(doc))
+
+
+def markdown(doc):
+    lines = ["| rows | input | scamtrends s | DuckDB s | ratio | scamtrends RSS MB | DuckDB RSS MB | equal |",
+             "|---:|---|---:|---:|---:|---:|---:|---|"]
+    for r in doc["results"]:
+        for fmt in ["parquet", "csv"]:
+            s, d = r[f"scamtrends_{fmt}"], r[f"duckdb_{fmt}"]
+            lines.append(f"| {r['rows']:,} | {fmt} | {s['wall_s']} | {d['wall_s']} | "
+                         f"{s['wall_s'] / d['wall_s']:.2f}× | {s['peak_rss_mb']} | {d['peak_rss_mb']} | "
+                         f"{r[f'equal_{fmt}']['equal']} |")
+        st = r["scamtrends_store"]
+        lines.append(f"| {r['rows']:,} | store | {st['wall_s']} | | | {st['peak_rss_mb']} | | "
+                     f"{r['equal_store']['equal']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
