@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Verify(args) => crate::verify::verify(&args.dir),
         Command::Query(args) => crate::query::query(&args),
         Command::Report(args) => crate::report::publish::report_command(&args),
+        Command::Ingest(args) => crate::store::ingest::ingest(&args),
         Command::Inspect(args) => crate::inspect::inspect(&args),
         Command::Revisions(args) => crate::revisions::revisions(args),
         Command::Generate(args) => {
@@ -163,6 +164,7 @@ fn validate(args: ValidateArgs) -> Result<()> {
     let params = AttributionParams {
         region_level: RegionLevel::Subregion,
         labels_as_of_day: None,
+        transfer_days: (None, None),
     };
     let ingested = ingest(&inputs, &Arc::new(Taxonomy::default()), &params)?;
     print_validation(&ingested)?;

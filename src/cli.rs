@@ -77,6 +77,13 @@ pub enum Command {
     /// Example: scamtrends report --run out --definition reports/quarterly.toml
     #[command(after_help = EXIT_CODES_HELP)]
     Report(ReportArgs),
+    /// Convert transfers exports once into a Parquet store partitioned by chain and month.
+    ///
+    /// Exports already in the store (same SHA-256) are skipped, so a cron job that
+    /// adds a day of exports pays only for that day; `run --store DIR` reads it.
+    /// Example: scamtrends ingest exports/ --store store
+    #[command(after_help = EXIT_CODES_HELP)]
+    Ingest(IngestArgs),
     /// Tell what an export holds: format, layout, schema, rows, sample, rejects.
     ///
     /// Example: scamtrends inspect exports/token_transfers.json
@@ -100,6 +107,10 @@ pub struct InputArgs {
     /// inside, sorted by path) or a glob; repeatable. Example: --transfers 'exports/*.parquet'
     #[arg(long, visible_alias = "transactions", value_name = "PATH")]
     pub transfers: Vec<String>,
+    /// Read transfers from an ingest store (`scamtrends ingest`) instead of
+    /// exports; reports and prices still come from --reports/--prices or --data
+    #[arg(long, value_name = "DIR", conflicts_with = "transfers")]
+    pub store: Option<PathBuf>,
     /// Scam reports (file, directory or glob; repeatable). Example: --reports reports.csv
     #[arg(long, value_name = "PATH")]
     pub reports: Vec<String>,
@@ -201,6 +212,25 @@ pub struct RevisionsArgs {
 }
 
 /// Flags of `scamtrends query`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Transfers exports: files, directories or globs (any layout `run` reads)
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<String>,
+    /// The store directory (created when missing)
+    #[arg(long, value_name = "DIR")]
+    pub store: PathBuf,
+    /// Layout of the exports (as for `run`)
+    #[arg(long, value_enum, default_value_t = TransfersFormatArg::Auto)]
+    pub transfers_format: TransfersFormatArg,
+    /// Column mapping for other layouts (as for `run`)
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+    /// Token registry extending the embedded one (as for `run`)
+    #[arg(long, value_name = "FILE")]
+    pub tokens: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The run directory (written by `scamtrends run`)

@@ -46,6 +46,12 @@ pub struct InputSpec {
     /// `--tokens`: a token registry extending the embedded one.
     #[serde(default)]
     pub tokens: Option<PathBuf>,
+    /// `--store`: transfers come from this ingest store.
+    #[serde(default)]
+    pub store: Option<PathBuf>,
+    /// Only these exports of the store (empty: all); `verify` pins them.
+    #[serde(default)]
+    pub store_sources: Vec<String>,
 }
 
 /// Checks on the inputs shared by `run` and `validate`.
@@ -141,7 +147,8 @@ impl CheckConfig {
 impl InputSpec {
     /// Expand `--data` into the standard layout and merge it with explicit paths.
     pub fn from_args(args: &InputArgs) -> Result<Self> {
-        let explicit = !args.transfers.is_empty() || !args.reports.is_empty();
+        let explicit =
+            !args.transfers.is_empty() || !args.reports.is_empty() || args.store.is_some();
         let used_default_data = args.data.is_none() && !explicit && args.prices.is_empty();
         let data = match (&args.data, used_default_data) {
             (Some(dir), _) => Some(dir.clone()),
@@ -156,13 +163,15 @@ impl InputSpec {
             mapping: args.mapping.clone(),
             transfers_format: args.transfers_format.preset().map(str::to_string),
             tokens: args.tokens.clone(),
+            store: args.store.clone(),
+            store_sources: Vec::new(),
         };
         if let Some(dir) = data {
             spec.add_standard_layout(&dir)?;
         }
-        if spec.transfers.is_empty() || spec.reports.is_empty() {
+        if (spec.transfers.is_empty() && spec.store.is_none()) || spec.reports.is_empty() {
             return Err(usage(
-                "need transfers and reports: give --data DIR, or --transfers and --reports",
+                "need transfers and reports: give --data DIR, or --transfers (or --store) and --reports",
             ));
         }
         Ok(spec)
@@ -175,7 +184,7 @@ impl InputSpec {
                 dir.display()
             )));
         }
-        if self.transfers.is_empty() {
+        if self.transfers.is_empty() && self.store.is_none() {
             self.transfers
                 .push(dir.join("transfers").display().to_string());
         }

@@ -20,6 +20,7 @@ pub mod query;
 pub mod regions;
 pub mod report;
 pub mod revisions;
+pub mod store;
 pub mod taxonomy;
 pub mod validate;
 pub mod verify;

@@ -18,7 +18,15 @@ use crate::publish::manifest::{InputRecord, ManifestRecord};
 /// Verify the run in `dir`.
 pub fn verify(dir: &Path) -> Result<()> {
     let manifest = ManifestRecord::read(dir)?;
-    let input_problems: Vec<String> = manifest.inputs.iter().filter_map(input_problem).collect();
+    let store = manifest.parameters.inputs.store.as_deref();
+    let input_problems: Vec<String> = manifest
+        .inputs
+        .iter()
+        .filter_map(|i| match store {
+            Some(dir) if i.kind == "transfers" => store_problem(dir, i),
+            _ => input_problem(i),
+        })
+        .collect();
     if !input_problems.is_empty() {
         return not_reproduced(input_problems);
     }
@@ -84,6 +92,32 @@ fn input_problem(input: &InputRecord) -> Option<String> {
     }
 }
 
+/// A transfers export of a store run: the store must still hold it, with
+/// the same content, and every part of it must hash as ingested.
+fn store_problem(store: &Path, input: &InputRecord) -> Option<String> {
+    let catalog = match crate::store::Catalog::read(store) {
+        Ok(c) => c,
+        Err(e) => return Some(format!("{e:#}")),
+    };
+    let Some(source) = catalog.sources.iter().find(|s| s.path == input.path) else {
+        return Some(format!("export {} is no longer in the store {}", input.path, store.display()));
+    };
+    if source.sha256 != input.sha256 {
+        return Some(format!(
+            "export {} changed in the store {}: SHA-256 {} (the manifest recorded {})",
+            input.path,
+            store.display(),
+            source.sha256,
+            input.sha256
+        ));
+    }
+    source.parts.iter().find_map(|p| match hash_file(&store.join(&p.path)) {
+        Ok((_, sha)) if sha == p.sha256 => None,
+        Ok(_) => Some(format!("changed store part {}", store.join(&p.path).display())),
+        Err(e) => Some(format!("missing store part {}: {e}", store.join(&p.path).display())),
+    })
+}
+
 /// The recorded parameters, reading exactly the recorded input files.
 fn rerun_config(manifest: &ManifestRecord, out: &Path) -> RunConfig {
     let files = |kind: &str| -> Vec<String> {
@@ -103,7 +137,12 @@ fn rerun_config(manifest: &ManifestRecord, out: &Path) -> RunConfig {
         mapping: manifest.parameters.inputs.mapping.clone(),
         transfers_format: manifest.parameters.inputs.transfers_format.clone(),
         tokens: manifest.parameters.inputs.tokens.clone(),
+        store: manifest.parameters.inputs.store.clone(),
+        store_sources: Vec::new(),
     };
+    if config.inputs.store.is_some() {
+        config.inputs.store_sources = std::mem::take(&mut config.inputs.transfers);
+    }
     config.recorded = Some(Box::new(manifest.parameters.clone()));
     config.out = out.to_path_buf();
     config

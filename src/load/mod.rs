@@ -77,7 +77,7 @@ pub fn kept_schema(kind: InputKind, extra: &[&str]) -> Schema {
 /// Copy string columns into fresh buffers. A filtered string column still
 /// points into the whole batch's buffers; keeping 3% of the rows must not
 /// keep 100% of the bytes alive.
-fn compact_strings(df: DataFrame) -> PolarsResult<DataFrame> {
+pub(crate) fn compact_strings(df: DataFrame) -> PolarsResult<DataFrame> {
     let columns = df
         .columns()
         .iter()

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::error::bad_input;
 
 /// Physical format of an input file, from its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileFormat {
     Csv,

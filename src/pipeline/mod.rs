@@ -79,12 +79,20 @@ pub fn ingest(
     let unmatched_labels = unmatched_labels(&reports.valid, taxonomy)?;
     let reports_used = reports_as_of(classified.lazy(), params.labels_as_of_day).collect()?;
     let addresses = attribute_addresses(reports_used.clone().lazy(), taxonomy).collect()?;
-    let transfers = load_transfers(
-        resolve_inputs("transfers", &spec.transfers)?,
-        &addresses,
-        tmp.path(),
-        mapping.of(InputKind::Transfers),
-    )?;
+    let transfers = match &spec.store {
+        Some(store) => crate::store::load::load_from_store(
+            store,
+            &spec.store_sources,
+            &addresses,
+            params.transfer_days,
+        )?,
+        None => load_transfers(
+            resolve_inputs("transfers", &spec.transfers)?,
+            &addresses,
+            tmp.path(),
+            mapping.of(InputKind::Transfers),
+        )?,
+    };
     let (scam_transfers, duplicates) = dedupe_transfers(&transfers)?;
     let price_dups = price_duplicates(&prices)?;
     let mut counts = reports.counts(&[])?;
@@ -107,6 +115,9 @@ pub struct AttributionParams {
     pub region_level: crate::config::RegionLevel,
     /// `--labels-as-of` as days since 1970-01-01.
     pub labels_as_of_day: Option<i64>,
+    /// `--from`/`--to` as days: prunes partitions and row groups of a store
+    /// (exports are always read whole: every row is validated and counted).
+    pub transfer_days: DayRange,
 }
 
 impl AttributionParams {
@@ -114,6 +125,7 @@ impl AttributionParams {
         AttributionParams {
             region_level: config.region_level,
             labels_as_of_day: config.labels_as_of.map(day_number),
+            transfer_days: day_range(config),
         }
     }
 }
