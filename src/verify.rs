@@ -100,7 +100,11 @@ fn store_problem(store: &Path, input: &InputRecord) -> Option<String> {
         Err(e) => return Some(format!("{e:#}")),
     };
     let Some(source) = catalog.sources.iter().find(|s| s.path == input.path) else {
-        return Some(format!("export {} is no longer in the store {}", input.path, store.display()));
+        return Some(format!(
+            "export {} is no longer in the store {}",
+            input.path,
+            store.display()
+        ));
     };
     if source.sha256 != input.sha256 {
         return Some(format!(
@@ -111,11 +115,20 @@ fn store_problem(store: &Path, input: &InputRecord) -> Option<String> {
             input.sha256
         ));
     }
-    source.parts.iter().find_map(|p| match hash_file(&store.join(&p.path)) {
-        Ok((_, sha)) if sha == p.sha256 => None,
-        Ok(_) => Some(format!("changed store part {}", store.join(&p.path).display())),
-        Err(e) => Some(format!("missing store part {}: {e}", store.join(&p.path).display())),
-    })
+    source
+        .parts
+        .iter()
+        .find_map(|p| match hash_file(&store.join(&p.path)) {
+            Ok((_, sha)) if sha == p.sha256 => None,
+            Ok(_) => Some(format!(
+                "changed store part {}",
+                store.join(&p.path).display()
+            )),
+            Err(e) => Some(format!(
+                "missing store part {}: {e}",
+                store.join(&p.path).display()
+            )),
+        })
 }
 
 /// The recorded parameters, reading exactly the recorded input files.

@@ -213,7 +213,9 @@ impl TextRule {
         };
         match self {
             TextRule::Trim => s,
-            TextRule::Lower if s.bytes().any(|b| b.is_ascii_uppercase()) || !s.is_ascii() => lower(buf),
+            TextRule::Lower if s.bytes().any(|b| b.is_ascii_uppercase()) || !s.is_ascii() => {
+                lower(buf)
+            }
             TextRule::Lower => s,
             TextRule::Upper if s.bytes().any(|b| b.is_ascii_lowercase()) || !s.is_ascii() => {
                 buf.clear();
@@ -223,7 +225,8 @@ impl TextRule {
             TextRule::Upper => s,
             TextRule::LowerWhenPrefixed(prefixes) => {
                 let prefixed = prefixes.iter().any(|p| {
-                    s.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p))
+                    s.get(..p.len())
+                        .is_some_and(|head| head.eq_ignore_ascii_case(p))
                 });
                 if prefixed { lower(buf) } else { s }
             }
@@ -257,7 +260,10 @@ fn normalized_text(e: Expr, rule: TextRule) -> Expr {
 /// addresses; base58 and others are case-sensitive and kept as they are.
 /// Also trims and turns empty text into a missing value.
 pub fn normalize_address(e: Expr) -> Expr {
-    normalized_text(e, TextRule::LowerWhenPrefixed(&["0x", "bc1", "tb1", "ltc1"]))
+    normalized_text(
+        e,
+        TextRule::LowerWhenPrefixed(&["0x", "bc1", "tb1", "ltc1"]),
+    )
 }
 
 fn number(name: &str, dtype: &DataType, raw: Expr, target: DataType) -> Expr {
@@ -316,13 +322,23 @@ mod tests {
         let got: Vec<Option<&str>> = out.column("a").unwrap().str().unwrap().iter().collect();
         assert_eq!(
             got,
-            [Some("0xabc"), Some("bc1qxy"), Some("TScamABC"), Some("1BoatSLRHt"), None, None, Some("0xäb")]
+            [
+                Some("0xabc"),
+                Some("bc1qxy"),
+                Some("TScamABC"),
+                Some("1BoatSLRHt"),
+                None,
+                None,
+                Some("0xäb")
+            ]
         );
     }
 
     #[test]
     fn text_rules_trim_and_case() {
-        let df = df!("a" => [Some(" Ethereum "), Some("tron"), Some(""), Some("usdt "), Some("Ärger")]).unwrap();
+        let df =
+            df!("a" => [Some(" Ethereum "), Some("tron"), Some(""), Some("usdt "), Some("Ärger")])
+                .unwrap();
         let out = df
             .lazy()
             .select([
@@ -333,12 +349,27 @@ mod tests {
             .collect()
             .unwrap();
         let get = |n: &str| -> Vec<Option<String>> {
-            out.column(n).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
+            out.column(n)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect()
         };
         let s = |v: &str| Some(v.to_string());
-        assert_eq!(get("lower"), [s("ethereum"), s("tron"), None, s("usdt"), s("ärger")]);
-        assert_eq!(get("upper"), [s("ETHEREUM"), s("TRON"), None, s("USDT"), s("ÄRGER")]);
-        assert_eq!(get("trim"), [s("Ethereum"), s("tron"), None, s("usdt"), s("Ärger")]);
+        assert_eq!(
+            get("lower"),
+            [s("ethereum"), s("tron"), None, s("usdt"), s("ärger")]
+        );
+        assert_eq!(
+            get("upper"),
+            [s("ETHEREUM"), s("TRON"), None, s("USDT"), s("ÄRGER")]
+        );
+        assert_eq!(
+            get("trim"),
+            [s("Ethereum"), s("tron"), None, s("usdt"), s("Ärger")]
+        );
     }
 
     #[test]

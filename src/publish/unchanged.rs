@@ -37,7 +37,15 @@ pub fn compare_with_last_run(config: &RunConfig) -> Result<Verdict> {
         ("reports", &config.inputs.reports),
         ("prices", &config.inputs.prices),
     ];
+    if let Some(store) = &config.inputs.store
+        && let Some(why) = store_changed(store, &last)?
+    {
+        return Ok(Verdict::Changed(why));
+    }
     for (kind, specs) in inputs {
+        if kind == "transfers" && config.inputs.store.is_some() {
+            continue;
+        }
         let recorded: Vec<&InputRecord> = last.inputs.iter().filter(|i| i.kind == kind).collect();
         let paths = resolve_paths(kind, specs)?;
         if paths.len() != recorded.len() {
@@ -53,6 +61,23 @@ pub fn compare_with_last_run(config: &RunConfig) -> Result<Verdict> {
         "inputs and parameters unchanged since the run in {}: nothing to do",
         config.out.display()
     )))
+}
+
+/// Whether the store's exports differ from the last run's (path and SHA-256).
+fn store_changed(store: &Path, last: &ManifestRecord) -> Result<Option<String>> {
+    let catalog = crate::store::Catalog::read(store)?;
+    let now: Vec<(&str, &str)> = catalog
+        .sources
+        .iter()
+        .map(|s| (s.path.as_str(), s.sha256.as_str()))
+        .collect();
+    let before: Vec<(&str, &str)> = last
+        .inputs
+        .iter()
+        .filter(|i| i.kind == "transfers")
+        .map(|i| (i.path.as_str(), i.sha256.as_str()))
+        .collect();
+    Ok((now != before).then(|| format!("the exports in the store {} changed", store.display())))
 }
 
 fn same_file(path: &Path, record: &InputRecord) -> bool {

@@ -13,6 +13,9 @@ pub fn run_command(p: &RunConfig) -> String {
     for t in &p.inputs.transfers {
         flag("--transfers", t.clone());
     }
+    if let Some(store) = &p.inputs.store {
+        flag("--store", store.display().to_string());
+    }
     for r in &p.inputs.reports {
         flag("--reports", r.clone());
     }

@@ -28,7 +28,11 @@ use crate::validate::InputKind;
 /// Columns of a store part: the typed transfer, where it came from, and the
 /// reject columns (null in transfers parts).
 pub fn store_columns() -> Vec<Expr> {
-    let mut exprs: Vec<Expr> = InputKind::Transfers.columns().iter().map(|c| col(c.name)).collect();
+    let mut exprs: Vec<Expr> = InputKind::Transfers
+        .columns()
+        .iter()
+        .map(|c| col(c.name))
+        .collect();
     exprs.push(col(crate::load::scan::ROW));
     exprs.extend(REJECT_COLUMNS[2..].iter().map(|c| col(*c)));
     exprs
@@ -53,7 +57,12 @@ pub fn ingest(args: &IngestArgs) -> Result<()> {
             skipped += 1;
             continue;
         }
-        let entry = ingest_file(&args.store, &file, tmp.path(), mapping.of(InputKind::Transfers))?;
+        let entry = ingest_file(
+            &args.store,
+            &file,
+            tmp.path(),
+            mapping.of(InputKind::Transfers),
+        )?;
         info(format!(
             "ingested {}: {} rows, {} rejected, {} parts",
             entry.path,
@@ -88,7 +97,8 @@ fn replace_source(catalog: &mut Catalog, entry: SourceEntry) -> Vec<PartEntry> {
 fn remove_parts(store: &Path, parts: &[PartEntry]) -> Result<()> {
     for p in parts {
         let path = store.join(&p.path);
-        fs::remove_file(&path).with_context(|| format!("removing the replaced part {}", path.display()))?;
+        fs::remove_file(&path)
+            .with_context(|| format!("removing the replaced part {}", path.display()))?;
     }
     Ok(())
 }
@@ -131,12 +141,23 @@ fn parquet_files_under(dir: &Path) -> Result<Vec<PathBuf>> {
 type Written = Arc<Mutex<Vec<(String, Option<String>, Option<String>)>>>;
 
 /// Validate one export and write its parts in one streaming pass.
-fn ingest_file(store: &Path, file: &InputFile, tmp: &Path, mapping: Option<&KindMapping>) -> Result<SourceEntry> {
+fn ingest_file(
+    store: &Path,
+    file: &InputFile,
+    tmp: &Path,
+    mapping: Option<&KindMapping>,
+) -> Result<SourceEntry> {
     let rejected = col("reject_reason").is_not_null();
     let month = label_expr(col("block_time").floor_div(lit(86_400i64)), Period::Month);
     let keys = vec![
-        when(rejected.clone()).then(lit(NULL).cast(DataType::String)).otherwise(col("chain")).alias("_chain"),
-        when(rejected).then(lit(NULL).cast(DataType::String)).otherwise(month).alias("_month"),
+        when(rejected.clone())
+            .then(lit(NULL).cast(DataType::String))
+            .otherwise(col("chain"))
+            .alias("_chain"),
+        when(rejected)
+            .then(lit(NULL).cast(DataType::String))
+            .otherwise(month)
+            .alias("_month"),
     ];
     let mut columns = store_columns();
     columns.push(lit(file.path.display().to_string()).alias("_source"));
@@ -148,7 +169,10 @@ fn ingest_file(store: &Path, file: &InputFile, tmp: &Path, mapping: Option<&Kind
         .sink(
             SinkDestination::Partitioned {
                 base_path: PlRefPath::try_from_path(store)?,
-                file_path_provider: Some(FileProviderType::Function(part_namer(&file.sha256, &written))),
+                file_path_provider: Some(FileProviderType::Function(part_namer(
+                    &file.sha256,
+                    &written,
+                ))),
                 partition_strategy: PartitionStrategy::Keyed {
                     keys: vec![col("_chain"), col("_month")],
                     include_keys: false,
@@ -168,11 +192,16 @@ fn ingest_file(store: &Path, file: &InputFile, tmp: &Path, mapping: Option<&Kind
                 ..Default::default()
             },
         )?;
-    plan.collect_with_engine(Engine::Streaming)
-        .map_err(|e| crate::error::bad_input(format!("transfers file {}: {e}", file.path.display())))?;
+    plan.collect_with_engine(Engine::Streaming).map_err(|e| {
+        crate::error::bad_input(format!("transfers file {}: {e}", file.path.display()))
+    })?;
     let parts = describe_parts(store, &written)?;
     let rows_read = parts.iter().map(|p| p.rows).sum();
-    let rows_rejected = parts.iter().filter(|p| p.is_rejects()).map(|p| p.rows).sum();
+    let rows_rejected = parts
+        .iter()
+        .filter(|p| p.is_rejects())
+        .map(|p| p.rows)
+        .sum();
     Ok(SourceEntry {
         path: file.path.display().to_string(),
         format: file.format,
@@ -187,7 +216,10 @@ fn ingest_file(store: &Path, file: &InputFile, tmp: &Path, mapping: Option<&Kind
 
 /// Names each part `transfers/chain=C/month=M/<sha12>-<n>.parquet` (or
 /// `rejects/<sha12>-<n>.parquet`) and records it.
-fn part_namer(sha256: &str, written: &Written) -> PlanCallback<FileProviderArgs, FileProviderReturn> {
+fn part_namer(
+    sha256: &str,
+    written: &Written,
+) -> PlanCallback<FileProviderArgs, FileProviderReturn> {
     let prefix = sha256.chars().take(12).collect::<String>();
     let written = Arc::clone(written);
     PlanCallback::new(move |args: FileProviderArgs| {
@@ -198,13 +230,20 @@ fn part_namer(sha256: &str, written: &Written) -> PlanCallback<FileProviderArgs,
         let (chain, month) = (value(0), value(1));
         let n = args.index_in_partition;
         let path = match (&chain, &month) {
-            (Some(c), Some(m)) => format!("transfers/chain={}/month={m}/{prefix}-{n:04}.parquet", path_safe(c)),
+            (Some(c), Some(m)) => format!(
+                "transfers/chain={}/month={m}/{prefix}-{n:04}.parquet",
+                path_safe(c)
+            ),
             _ => format!("rejects/{prefix}-{n:04}.parquet"),
         };
         let mut list = written
             .lock()
             .map_err(|_| polars_err!(ComputeError: "part list poisoned"))?;
-        let recorded = if path.starts_with("rejects/") { (None, None) } else { (chain, month) };
+        let recorded = if path.starts_with("rejects/") {
+            (None, None)
+        } else {
+            (chain, month)
+        };
         list.push((path.clone(), recorded.0, recorded.1));
         Ok(FileProviderReturn::Path(path))
     })
@@ -222,13 +261,24 @@ fn path_safe(chain: &str) -> String {
 }
 
 fn describe_parts(store: &Path, written: &Written) -> Result<Vec<PartEntry>> {
-    let list = written.lock().map_err(|_| anyhow::anyhow!("part list poisoned"))?.clone();
+    let list = written
+        .lock()
+        .map_err(|_| anyhow::anyhow!("part list poisoned"))?
+        .clone();
     let mut parts = Vec::new();
     for (rel, chain, month) in list {
         let path = store.join(&rel);
-        let (bytes, sha256) = hash_file(&path).with_context(|| format!("hashing {}", path.display()))?;
+        let (bytes, sha256) =
+            hash_file(&path).with_context(|| format!("hashing {}", path.display()))?;
         let rows = ParquetReader::new(fs::File::open(&path)?).num_rows()? as u64;
-        parts.push(PartEntry { path: rel, chain, month, rows, bytes, sha256 });
+        parts.push(PartEntry {
+            path: rel,
+            chain,
+            month,
+            rows,
+            bytes,
+            sha256,
+        });
     }
     parts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(parts)

@@ -22,17 +22,28 @@ pub type DayRange = (Option<i64>, Option<i64>);
 
 /// Load scam-bound transfers and rejects of the store's exports (all of
 /// them, or only `only` when it is not empty).
-pub fn load_from_store(store: &Path, only: &[String], scam_keys: &DataFrame, days: DayRange) -> Result<Loaded> {
+pub fn load_from_store(
+    store: &Path,
+    only: &[String],
+    scam_keys: &DataFrame,
+    days: DayRange,
+) -> Result<Loaded> {
     let catalog = Catalog::read(store)?;
     let sources = selected_sources(&catalog, only, store)?;
     let index = df!(
         "_source" => sources.iter().map(|s| s.path.clone()).collect::<Vec<_>>(),
         FILE => (0..sources.len() as u32).collect::<Vec<_>>()
     )?;
-    let (months, parts) = (month_range(days), |rejects: bool| part_paths(store, &sources, rejects));
+    let (months, parts) = (month_range(days), |rejects: bool| {
+        part_paths(store, &sources, rejects)
+    });
     let transfer_parts: Vec<PathBuf> = sources
         .iter()
-        .flat_map(|s| s.parts.iter().filter(|p| !p.is_rejects() && in_months(p, &months)))
+        .flat_map(|s| {
+            s.parts
+                .iter()
+                .filter(|p| !p.is_rejects() && in_months(p, &months))
+        })
         .map(|p| store.join(&p.path))
         .collect();
     let valid = scam_bound(&transfer_parts, scam_keys, &index, days)?;
@@ -46,15 +57,26 @@ pub fn load_from_store(store: &Path, only: &[String], scam_keys: &DataFrame, day
     })
 }
 
-fn selected_sources<'a>(catalog: &'a Catalog, only: &[String], store: &Path) -> Result<Vec<&'a SourceEntry>> {
+fn selected_sources<'a>(
+    catalog: &'a Catalog,
+    only: &[String],
+    store: &Path,
+) -> Result<Vec<&'a SourceEntry>> {
     if only.is_empty() {
         return Ok(catalog.sources.iter().collect());
     }
     let mut out = Vec::new();
     for path in only {
-        let s = catalog.sources.iter().find(|s| &s.path == path).ok_or_else(|| {
-            crate::error::bad_input(format!("--store {}: export {path} is not in the store", store.display()))
-        })?;
+        let s = catalog
+            .sources
+            .iter()
+            .find(|s| &s.path == path)
+            .ok_or_else(|| {
+                crate::error::bad_input(format!(
+                    "--store {}: export {path} is not in the store",
+                    store.display()
+                ))
+            })?;
         out.push(s);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -81,7 +103,8 @@ fn part_paths(store: &Path, sources: &[&SourceEntry], rejects: bool) -> Vec<Path
 
 /// `YYYY-MM` bounds of a day range (string order is month order).
 fn month_range((from, to): DayRange) -> (Option<String>, Option<String>) {
-    let month = |d: Option<i64>| d.and_then(|d| crate::period::label(d, crate::config::Period::Month));
+    let month =
+        |d: Option<i64>| d.and_then(|d| crate::period::label(d, crate::config::Period::Month));
     (month(from), month(to))
 }
 
@@ -95,14 +118,25 @@ fn scan(paths: &[PathBuf]) -> Result<LazyFrame> {
         .iter()
         .map(|p| PlRefPath::try_from_path(p))
         .collect::<PolarsResult<Vec<_>>>()?;
-    Ok(LazyFrame::scan_parquet_files(refs.into(), ScanArgsParquet::default())?)
+    Ok(LazyFrame::scan_parquet_files(
+        refs.into(),
+        ScanArgsParquet::default(),
+    )?)
 }
 
 /// Scam-bound transfer rows of `paths` with `_file` and attribution columns.
-fn scam_bound(paths: &[PathBuf], scam_keys: &DataFrame, index: &DataFrame, (from, to): DayRange) -> Result<DataFrame> {
+fn scam_bound(
+    paths: &[PathBuf],
+    scam_keys: &DataFrame,
+    index: &DataFrame,
+    (from, to): DayRange,
+) -> Result<DataFrame> {
     let extra = ["scam_type", "region"];
     if paths.is_empty() {
-        return Ok(DataFrame::empty_with_schema(&crate::load::kept_schema(InputKind::Transfers, &extra)));
+        return Ok(DataFrame::empty_with_schema(&crate::load::kept_schema(
+            InputKind::Transfers,
+            &extra,
+        )));
     }
     let mut lf = scan(paths)?;
     if let Some(from) = from {
@@ -112,10 +146,23 @@ fn scam_bound(paths: &[PathBuf], scam_keys: &DataFrame, index: &DataFrame, (from
         lf = lf.filter(col("block_time").lt(lit((to + 1) * 86_400)));
     }
     let on = [col("chain"), col("to_address")];
-    let keys = scam_keys.clone().lazy().rename(["address"], ["to_address"], true);
+    let keys = scam_keys
+        .clone()
+        .lazy()
+        .rename(["address"], ["to_address"], true);
     let joined = lf
-        .join(keys, on.clone(), on, JoinArgs::new(JoinType::Inner).with_build_side(Some(JoinBuildSide::ForceRight)))
-        .join(index.clone().lazy(), [col("_source")], [col("_source")], JoinArgs::new(JoinType::Inner))
+        .join(
+            keys,
+            on.clone(),
+            on,
+            JoinArgs::new(JoinType::Inner).with_build_side(Some(JoinBuildSide::ForceRight)),
+        )
+        .join(
+            index.clone().lazy(),
+            [col("_source")],
+            [col("_source")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .select(kept_columns(InputKind::Transfers, &extra));
     let batches: Arc<Mutex<Vec<DataFrame>>> = Arc::default();
     let sink = Arc::clone(&batches);
@@ -133,7 +180,11 @@ fn scam_bound(paths: &[PathBuf], scam_keys: &DataFrame, index: &DataFrame, (from
         plan.collect_with_engine(Engine::Streaming),
         "reading transfers from the store",
     )?;
-    let frames = std::mem::take(&mut *batches.lock().map_err(|_| anyhow::anyhow!("store batches poisoned"))?);
+    let frames = std::mem::take(
+        &mut *batches
+            .lock()
+            .map_err(|_| anyhow::anyhow!("store batches poisoned"))?,
+    );
     let schema = crate::load::kept_schema(InputKind::Transfers, &extra);
     let mut out = DataFrame::empty_with_schema(&schema);
     for f in frames {
@@ -146,11 +197,19 @@ fn scam_bound(paths: &[PathBuf], scam_keys: &DataFrame, index: &DataFrame, (from
 fn rejects_of(paths: &[PathBuf], index: &DataFrame) -> Result<DataFrame> {
     let schema = crate::load::kept_schema(InputKind::Transfers, &[]);
     if paths.is_empty() {
-        let cols: Vec<PlSmallStr> = REJECT_COLUMNS.iter().map(|c| PlSmallStr::from(*c)).collect();
+        let cols: Vec<PlSmallStr> = REJECT_COLUMNS
+            .iter()
+            .map(|c| PlSmallStr::from(*c))
+            .collect();
         return Ok(DataFrame::empty_with_schema(&schema).select(cols)?);
     }
     let rejects = scan(paths)?
-        .join(index.clone().lazy(), [col("_source")], [col("_source")], JoinArgs::new(JoinType::Inner))
+        .join(
+            index.clone().lazy(),
+            [col("_source")],
+            [col("_source")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .select(REJECT_COLUMNS.iter().map(|c| col(*c)).collect::<Vec<_>>())
         .collect();
     anyhow::Context::context(rejects, "reading rejects from the store")

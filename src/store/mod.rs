@@ -87,8 +87,12 @@ impl Catalog {
     /// The catalog of an existing store.
     pub fn read(store: &Path) -> Result<Catalog> {
         let path = store.join(CATALOG);
-        let text = fs::read_to_string(&path)
-            .map_err(|e| bad_input(format!("--store {}: {e} (run `scamtrends ingest` first)", path.display())))?;
+        let text = fs::read_to_string(&path).map_err(|e| {
+            bad_input(format!(
+                "--store {}: {e} (run `scamtrends ingest` first)",
+                path.display()
+            ))
+        })?;
         let catalog: Catalog = serde_json::from_str(&text)
             .map_err(|e| bad_input(format!("--store {}: {e}", path.display())))?;
         if catalog.store_format != STORE_FORMAT {

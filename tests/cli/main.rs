@@ -11,4 +11,5 @@ mod sample;
 mod scheduled;
 mod shared_data;
 mod spec_examples;
+mod store;
 mod workdir;
