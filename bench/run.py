@@ -53,7 +53,7 @@ def binary():
 def generate(exe, rows, fmt, out):
     if (out / "SYNTHETIC").exists():
         return None
-    files = max(1, min(32, rows // 2_500_000))
+    files = max(1, min(128, rows // 1_000_000))
     return timed([exe, "generate", "--rows", str(rows), "--seed", str(SEED), "--files", str(files),
                   "--format", fmt, "--out", str(out), "--quiet"])
 

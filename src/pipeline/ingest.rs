@@ -105,7 +105,7 @@ pub fn load_transfers(
                 .map_err(|_| anyhow::anyhow!("transfer sink poisoned"))?,
         );
         rows_read.push(done.rows_read);
-        frames.append(&mut done.kept);
+        frames.extend(merge_batches(std::mem::take(&mut done.kept))?);
         if let Some(bar) = &bar {
             bar.inc(file.bytes);
         }
@@ -115,6 +115,21 @@ pub fn load_transfers(
     }
     let all = concat_frames(frames, kept_schema(kind, &TRANSFER_EXTRA), kind)?;
     split_rejects(kind, files, all, rows_read)
+}
+
+/// One compact frame for a file's kept batches: hundreds of small batch
+/// frames each carry their own string buffers, which at 100M rows cost
+/// more memory than the rows themselves.
+fn merge_batches(batches: Vec<DataFrame>) -> Result<Option<DataFrame>> {
+    let mut iter = batches.into_iter();
+    let Some(mut merged) = iter.next() else {
+        return Ok(None);
+    };
+    for b in iter {
+        merged.vstack_mut(&b)?;
+    }
+    merged.rechunk_mut();
+    Ok(Some(crate::load::compact_strings(merged)?))
 }
 
 fn read_error(kind: InputKind, file: &InputFile, e: PolarsError) -> anyhow::Error {

@@ -178,13 +178,13 @@ fn ingest_file(
                     include_keys: false,
                     keys_pre_grouped: false,
                 },
-                max_rows_per_file: IdxSize::MAX,
+                max_rows_per_file: 262_144,
                 approximate_bytes_per_file: u64::MAX,
             },
             FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions {
                 compression: ParquetCompression::Zstd(None),
                 statistics: StatisticsOptions::full(),
-                row_group_size: Some(128 * 1024),
+                row_group_size: Some(32 * 1024),
                 ..Default::default()
             })),
             UnifiedSinkArgs {
