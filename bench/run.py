@@ -46,7 +46,9 @@ def binary():
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
     exe = target / "release" / "scamtrends"
     if not exe.exists():
-        subprocess.run(["cargo", "build", "--release"], cwd=REPO, check=True)
+        # --tests: the same feature set as `cargo test --release`, so the
+        # polars build CI already paid for is reused.
+        subprocess.run(["cargo", "build", "--release", "--tests"], cwd=REPO, check=True)
     return str(exe)
 
 
