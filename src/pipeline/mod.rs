@@ -134,21 +134,44 @@ impl AttributionParams {
 /// `(chain, tx_hash, transfer_index)`, the first by file then row.
 fn dedupe_transfers(transfers: &Loaded) -> Result<(DataFrame, Vec<u64>)> {
     let before = rows_per_file(&transfers.valid, transfers.files.len())?;
-    let kept = first_per_identity(transfers.valid.clone().lazy()).collect()?;
+    let kept = first_per_identity(transfers.valid.clone())?;
     let after = rows_per_file(&kept, transfers.files.len())?;
     let dups = before.iter().zip(&after).map(|(b, a)| b - a).collect();
     Ok((kept, dups))
 }
 
 /// One row per `(chain, tx_hash, transfer_index)`: the first by file, then row.
-fn first_per_identity(transfers: LazyFrame) -> LazyFrame {
-    transfers
+/// Only the identity and order columns are sorted; the chosen rows are then
+/// gathered once (sorting whole rows copied every string of millions of
+/// scam-bound transfers). The result is not in file order: every output is
+/// sorted later.
+fn first_per_identity(transfers: DataFrame) -> Result<DataFrame> {
+    let transfers = transfers
+        .lazy()
         .with_column(col("transfer_index").fill_null(lit(0i64)))
+        .collect()?;
+    let chosen = transfers
+        .clone()
+        .lazy()
+        .with_row_index("_i", None)
+        .select([
+            col("_i"),
+            col(FILE),
+            col(ROW),
+            col("chain"),
+            col("tx_hash"),
+            col("transfer_index"),
+        ])
         .sort([FILE, ROW], SortMultipleOptions::default())
         .unique_stable(
             Some(cols(["chain", "tx_hash", "transfer_index"])),
             UniqueKeepStrategy::First,
         )
+        .select([col("_i")])
+        .sort(["_i"], SortMultipleOptions::default())
+        .collect()?;
+    let idx = chosen.column("_i")?.idx()?.clone();
+    Ok(transfers.take(&idx)?)
 }
 
 /// Usable price rows that repeat an `(asset, day)` already priced earlier.
@@ -259,14 +282,18 @@ const YEARLY_ROLLUPS: [&str; 5] = [
 ];
 
 /// Compute every §7 table from ingested inputs, the yearly rollups when the
-/// period is shorter than a year, and the attributed transfers.
-pub fn measure(ingested: &Ingested, config: &RunConfig) -> Result<Tables> {
+/// period is shorter than a year, and the attributed transfers. Takes the
+/// scam-bound transfers out of `ingested`: once valued they are not needed,
+/// and at 100M input rows they are millions of rows.
+pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
+    let scam_transfers = std::mem::take(&mut ingested.scam_transfers);
     let flows = valued_flows(
-        &ingested.scam_transfers,
+        &scam_transfers,
         &ingested.addresses,
         &ingested.prices.valid,
         config,
     )?;
+    drop(scam_transfers);
     let reports = in_day_range(
         ingested.reports_used.clone().lazy(),
         "reported_day",
@@ -313,6 +340,27 @@ fn rollups(flows: LazyFrame, reports: LazyFrame, period: Period) -> [LazyFrame; 
     ]
 }
 
+/// The columns measuring and `attributed_transfers` read (file, row, reject
+/// and price columns are dropped: they would be carried for millions of rows).
+const FLOW_COLUMNS: [&str; 16] = [
+    "chain",
+    "tx_hash",
+    "transfer_index",
+    "block_time",
+    "day",
+    "from_address",
+    "to_address",
+    "asset",
+    "amount",
+    "scam_type",
+    "region",
+    "flow",
+    "usd_micro",
+    "period",
+    "period_start",
+    "prev_start",
+];
+
 /// Scam-bound transfers classified (revenue / internal / self), valued in
 /// micro-dollars and assigned to periods, within `--from`/`--to`.
 pub fn valued_flows(
@@ -331,7 +379,8 @@ pub fn valued_flows(
     let flows = with_periods(
         value_transfers(classify_flows(transfers, addresses.clone().lazy()), daily),
         config.period,
-    );
+    )
+    .select(FLOW_COLUMNS.map(col));
     anyhow::Context::context(flows.collect(), "valuing scam-bound transfers")
 }
 
@@ -365,7 +414,7 @@ pub fn as_of_day(
         .drop(cols(["scam_type", "region"]))
         .join(keys, on.clone(), on, JoinArgs::new(JoinType::Inner))
         .collect()?;
-    let scam_transfers = first_per_identity(valid.lazy()).collect()?;
+    let scam_transfers = first_per_identity(valid)?;
     Ok((addresses, scam_transfers))
 }
 
