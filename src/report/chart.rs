@@ -271,12 +271,7 @@ fn draw_lines<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let n = chart.categories.len();
     let (lo, hi) = value_range(all_values(chart));
-    let mut cc = ChartBuilder::on(plot)
-        .x_label_area_size(50)
-        .y_label_area_size(100)
-        .margin_right(20)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..hi)?;
-    configure_value_mesh(chart, &mut cc, true)?;
+    let mut cc = vertical_chart(chart, plot, lo, hi)?;
     for s in &chart.series {
         let color = s.color;
         let points: Vec<(f64, f64)> = s
@@ -295,6 +290,23 @@ fn draw_lines<DB: DrawingBackend>(
     let positions: Vec<(i32, i32)> = (0..n).map(|i| cc.backend_coord(&(i as f64, lo))).collect();
     draw_legend(&mut cc)?;
     draw_category_labels(root, &chart.categories, |i| positions[i])
+}
+
+/// Categories along x (one unit each), values up the y axis, mesh drawn.
+fn vertical_chart<'a, DB: DrawingBackend>(
+    chart: &Chart,
+    plot: &'a Area<DB>,
+    lo: f64,
+    hi: f64,
+) -> Result<F64Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let n = chart.categories.len() as f64;
+    let mut cc = ChartBuilder::on(plot)
+        .x_label_area_size(50)
+        .y_label_area_size(100)
+        .margin_right(20)
+        .build_cartesian_2d(-0.5f64..(n - 0.5), lo..hi)?;
+    configure_value_mesh(chart, &mut cc, true)?;
+    Ok(cc)
 }
 
 /// The value axis: round ticks with units, a light grid, axis titles.
@@ -362,12 +374,7 @@ fn draw_bars<DB: DrawingBackend>(
     let n = chart.categories.len();
     let m = chart.series.len().max(1);
     let (lo, hi) = value_range(all_values(chart));
-    let mut cc = ChartBuilder::on(plot)
-        .x_label_area_size(50)
-        .y_label_area_size(100)
-        .margin_right(20)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..hi)?;
-    configure_value_mesh(chart, &mut cc, true)?;
+    let mut cc = vertical_chart(chart, plot, lo, hi)?;
     let width = 0.8 / m as f64;
     for (j, s) in chart.series.iter().enumerate() {
         let left = |i: usize| i as f64 - 0.4 + j as f64 * width;
