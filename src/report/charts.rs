@@ -11,7 +11,7 @@ use crate::report::chart::{Chart, Series, Shape, Unit};
 use crate::report::data::{Rollup, RunData, cents};
 use crate::report::definition::ChartKind;
 use crate::report::format::type_name;
-use crate::report::sections::losses_by_type;
+use crate::report::headlines::losses_by_type;
 
 /// Canonical scam types in METHODOLOGY §3 priority order, with their colours.
 const TYPE_COLORS: [(&str, RGBColor); 7] = [

@@ -14,6 +14,7 @@ pub mod definition;
 pub mod document;
 pub mod figures;
 pub mod format;
+pub mod headlines;
 pub mod html;
 pub mod markdown;
 pub mod png;
@@ -77,7 +78,7 @@ pub fn render(data: &RunData, loaded: &LoadedDefinition, run_dir: &Path) -> Resu
     for section in &def.sections {
         match section {
             Section::Headlines => {
-                let built = sections::headlines(&mut ctx);
+                let built = headlines::headlines(&mut ctx);
                 headlines = headline_texts(&built);
                 blocks.extend(built);
             }
