@@ -8,7 +8,7 @@ pub fn texts(df: &DataFrame, column: &str) -> Vec<String> {
         .column(column)
         .unwrap_or_else(|_| panic!("no column {column}"));
     c.str()
-        .unwrap()
+        .unwrap_or_else(|_| panic!("column {column} is not text"))
         .iter()
         .flatten()
         .map(str::to_string)
