@@ -10,6 +10,20 @@ use polars::prelude::*;
 
 use crate::workdir::{Workdir, fixture, floats, strings};
 
+/// Run the binary with POLARS_MAX_THREADS set; it must succeed.
+fn run_at_threads(w: &Workdir, args: &[&str], threads: &str) {
+    let output = w
+        .command(args)
+        .env("POLARS_MAX_THREADS", threads)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::workdir::describe(args, &output)
+    );
+}
+
 /// Every output file but the manifest (which holds timings), by relative path.
 fn output_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -37,17 +51,7 @@ fn outputs_are_byte_identical_at_one_and_two_threads() {
     let mut outputs = Vec::new();
     // The same --out each time: the report quotes the command, --out included.
     for threads in ["1", "2", "2"] {
-        let args = ["run", "--data", "data", "--out", "out"];
-        let output = w
-            .command(&args)
-            .env("POLARS_MAX_THREADS", threads)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            crate::workdir::describe(&args, &output)
-        );
+        run_at_threads(&w, &["run", "--data", "data", "--out", "out"], threads);
         outputs.push(output_bytes(&w.path("out")));
     }
     let names: Vec<&String> = outputs[0].keys().collect();
@@ -186,16 +190,7 @@ fn revisions_table_and_chart_are_byte_identical_across_thread_counts() {
             "--out",
             out,
         ];
-        let output = w
-            .command(&args)
-            .env("POLARS_MAX_THREADS", threads)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            crate::workdir::describe(&args, &output)
-        );
+        run_at_threads(&w, &args, threads);
         let read = |f: &str| fs::read(w.path(out).join(f)).unwrap();
         outputs.push((read("revisions.parquet"), read("revisions.svg")));
     }
