@@ -65,10 +65,6 @@ pub fn execute(config: &RunConfig) -> Result<()> {
     let started = Instant::now();
     let taxonomy = Arc::new(Taxonomy::load(config.taxonomy.as_deref())?);
     let mut ingested = ingest(&config.inputs, &taxonomy, &AttributionParams::of(config))?;
-    // Every scam-bound row before de-duplication: counted already, not needed
-    // by `run` any more (only `revisions` re-attributes from it). At 100M
-    // rows this is over a gigabyte.
-    ingested.transfers.valid = ingested.transfers.valid.clear();
     log_ingest(&ingested);
     check_inputs(&ingested, &config.checks)?;
     let mut timings = BTreeMap::from([("load_validate_attribute".to_string(), millis(started))]);
@@ -83,6 +79,7 @@ pub fn execute(config: &RunConfig) -> Result<()> {
         definition.as_ref(),
         timings,
     )?;
+    crate::log::memory("publishing");
     info(format!("wrote {} ({} ms)", out.display(), millis(started)));
     Ok(())
 }
@@ -169,6 +166,7 @@ fn validate(args: ValidateArgs) -> Result<()> {
         region_level: RegionLevel::Subregion,
         labels_as_of_day: None,
         transfer_days: (None, None),
+        keep_valid_transfers: false,
     };
     let ingested = ingest(&inputs, &Arc::new(Taxonomy::default()), &params)?;
     print_validation(&ingested)?;

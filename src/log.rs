@@ -75,3 +75,29 @@ pub fn progress(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
     bar.set_message(what.to_string());
     Some(bar)
 }
+
+/// With `SCAMTRENDS_TRACE_MEMORY` set, log the process's resident and peak
+/// memory after a stage (Linux `/proc/self/status`; for profiling, see
+/// docs/benchmarks.md).
+pub fn memory(stage: &str) {
+    if std::env::var_os("SCAMTRENDS_TRACE_MEMORY").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    emit(
+        "info",
+        &format!(
+            "memory after {stage}: {} MB resident, {} MB peak",
+            field("VmRSS:"),
+            field("VmHWM:")
+        ),
+    );
+}

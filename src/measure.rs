@@ -4,7 +4,8 @@
 //! reported-losses table from the reports themselves.
 //!
 //! In: de-duplicated, valued transfers that reach a scam address. Out: lazy
-//! frames of the §7 tables, sorted by their keys. No I/O, no collect.
+//! frames of the §7 tables, sorted by their keys. No I/O, no collect; the one
+//! eager step numbers the senders (`with_sender_ids`).
 
 use polars::prelude::*;
 
@@ -75,7 +76,7 @@ pub fn rollup(revenue: LazyFrame, keys: &[&str]) -> LazyFrame {
                 .null_count()
                 .cast(DataType::Int64)
                 .alias("unpriced_deposits"),
-            col("sender")
+            col("sender_id")
                 .n_unique()
                 .cast(DataType::Int64)
                 .alias("senders"),
@@ -92,12 +93,34 @@ pub fn rollup(revenue: LazyFrame, keys: &[&str]) -> LazyFrame {
         )
 }
 
-/// Revenue rows with a `sender` key `(chain, from_address)`.
+/// Revenue rows (they carry `sender_id`, see [`with_sender_ids`]).
 pub fn revenue_transfers(flows: LazyFrame) -> LazyFrame {
-    flows.filter(col("flow").eq(lit("revenue"))).with_column(
-        concat_str([col("chain"), col("from_address")], "\u{1f}", false).alias("sender"),
-    )
+    flows.filter(col("flow").eq(lit("revenue")))
 }
+
+/// Add `sender_id` (UInt32): one number per distinct `(chain, from_address)`,
+/// so that the distinct senders of every group are counted over integers
+/// instead of re-hashing millions of address strings for each table.
+pub fn with_sender_ids(mut flows: DataFrame) -> PolarsResult<DataFrame> {
+    let chain = flows.column("chain")?.str()?.clone();
+    let from = flows.column("from_address")?.str()?.clone();
+    let mut ids: std::collections::HashMap<(Option<&str>, Option<&str>), u32> =
+        std::collections::HashMap::new();
+    let numbered: UInt32Chunked = chain
+        .iter()
+        .zip(from.iter())
+        .map(|key| {
+            let next = ids.len() as u32;
+            Some(*ids.entry(key).or_insert(next))
+        })
+        .collect();
+    drop(ids);
+    flows.with_column(numbered.with_name("sender_id".into()).into_column())?;
+    Ok(flows)
+}
+
+/// The order of `attributed_transfers` (its identity).
+pub const ATTRIBUTED_KEYS: [&str; 3] = ["chain", "tx_hash", "transfer_index"];
 
 /// Add `revenue_yoy`, `deposits_yoy`, `avg_deposit_yoy` against the same keys
 /// one year earlier, then order the columns as §7 lists them.
@@ -213,9 +236,9 @@ pub fn with_internal_flows(total: LazyFrame, flows: LazyFrame) -> LazyFrame {
 /// `attributed_transfers`: every scam-bound transfer in range with its
 /// attribution, flow class (`revenue`, `internal`, `self`) and USD value, so
 /// that a published figure can be traced to the transfers behind it (and
-/// queried with SQL). Sorted by `chain, tx_hash, transfer_index`.
+/// queried with SQL). The caller sorts it by [`ATTRIBUTED_KEYS`] (a
+/// column at a time: it is millions of rows).
 pub fn attributed_transfers(flows: LazyFrame) -> LazyFrame {
-    let keys = ["chain", "tx_hash", "transfer_index"];
     flows
         .select([
             col("chain"),
@@ -237,7 +260,6 @@ pub fn attributed_transfers(flows: LazyFrame) -> LazyFrame {
             col("amount"),
             col("usd_micro"),
         ])
-        .sort(keys, SortMultipleOptions::default())
 }
 
 /// §7 `reported_losses`: per period of `reported_at` × the report's own type
@@ -322,7 +344,8 @@ mod tests {
 
     #[test]
     fn rollup_counts_unpriced_and_yoy_compares_a_year_back() {
-        let rows = revenue_transfers(with_periods(revenue_rows(), Period::Quarter));
+        let rows = with_periods(revenue_rows(), Period::Quarter).collect().unwrap();
+        let rows = revenue_transfers(with_sender_ids(rows).unwrap().lazy());
         let out = with_yoy(rollup(rows, &["scam_type"]), &["scam_type"])
             .collect()
             .unwrap();

@@ -42,12 +42,16 @@ pub fn revisions(args: RevisionsArgs) -> Result<()> {
     config.checks.validate()?;
     let _lock = OutputLock::acquire(&config.out)?;
     let taxonomy = Arc::new(Taxonomy::load(config.taxonomy.as_deref())?);
-    let ingested = ingest(&config.inputs, &taxonomy, &AttributionParams::of(&config))?;
+    let params = AttributionParams {
+        keep_valid_transfers: true,
+        ..AttributionParams::of(&config)
+    };
+    let ingested = ingest(&config.inputs, &taxonomy, &params)?;
     check_inputs(&ingested, &config.checks)?;
     let mut frames = Vec::new();
     for date in &dates {
         let (addresses, scam_transfers) = as_of_day(&ingested, day_number(*date), &taxonomy)?;
-        let flows = valued_flows(&scam_transfers, &addresses, &ingested.prices.valid, &config)?;
+        let flows = valued_flows(scam_transfers, &addresses, &ingested.prices.valid, &config)?;
         let totals = revenue_totals(&flows)?;
         info(format!(
             "labels as of {date}: {} scam addresses",

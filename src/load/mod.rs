@@ -57,6 +57,24 @@ pub fn kept_columns(kind: InputKind, extra: &[&str]) -> Vec<Expr> {
     names.into_iter().map(col).collect()
 }
 
+/// The columns of valid rows: `_file`, `_row`, the canonical columns and `extra`
+/// (the reject columns, null on every valid row, are dropped).
+pub fn valid_columns(kind: InputKind, extra: &[&str]) -> Vec<Expr> {
+    let mut names: Vec<&str> = REJECT_COLUMNS[..2].to_vec();
+    names.extend(kind.columns().iter().map(|c| c.name));
+    names.extend(extra);
+    names.into_iter().map(col).collect()
+}
+
+/// The schema of [`valid_columns`].
+pub fn valid_schema(kind: InputKind, extra: &[&str]) -> Schema {
+    let mut schema = kept_schema(kind, extra);
+    for name in &REJECT_COLUMNS[2..] {
+        schema.shift_remove(name);
+    }
+    schema
+}
+
 /// The schema of [`kept_columns`], known without reading any file.
 pub fn kept_schema(kind: InputKind, extra: &[&str]) -> Schema {
     let mut schema = Schema::default();

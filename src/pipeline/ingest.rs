@@ -14,7 +14,11 @@ use serde::Serialize;
 use crate::error::bad_input;
 use crate::load::mapping::KindMapping;
 use crate::load::sources::InputFile;
-use crate::load::{FILE, TransferSink, kept_columns, kept_schema, validated_frame};
+use crate::load::scan::ROW;
+use crate::load::{
+    FILE, REJECT_COLUMNS, TransferSink, kept_columns, kept_schema, valid_columns, valid_schema,
+    validated_frame,
+};
 use crate::validate::InputKind;
 
 /// Row accounting of one input file (METHODOLOGY §2:
@@ -37,7 +41,9 @@ pub struct FileCounts {
 pub struct Loaded {
     pub kind: InputKind,
     pub files: Vec<InputFile>,
-    /// Valid rows (all canonical columns plus `_file`, `_row`).
+    /// Valid rows (all canonical columns plus `_file`, `_row`; reports and
+    /// prices also carry the null reject columns). Transfers: only scam-bound
+    /// rows, in `(_file, _row)` order from exports, in any order from a store.
     pub valid: DataFrame,
     /// Rejected rows (`_file`, `_row`, `reject_reason`, `reject_column`, `reject_value`).
     pub rejects: DataFrame,
@@ -78,8 +84,7 @@ pub fn load_transfers(
     mapping: Option<&KindMapping>,
 ) -> Result<Loaded> {
     let kind = InputKind::Transfers;
-    let mut frames = Vec::new();
-    let mut rows_read = Vec::new();
+    let mut parts = FileParts::new(kind);
     let bar = crate::log::progress(files.iter().map(|f| f.bytes).sum(), "streaming transfers");
     for (i, file) in files.iter().enumerate() {
         let sink = Arc::new(Mutex::new(TransferSink::default()));
@@ -104,8 +109,10 @@ pub fn load_transfers(
                 .lock()
                 .map_err(|_| anyhow::anyhow!("transfer sink poisoned"))?,
         );
-        rows_read.push(done.rows_read);
-        frames.extend(merge_batches(std::mem::take(&mut done.kept))?);
+        parts.rows_read.push(done.rows_read);
+        if let Some(kept) = merge_batches(std::mem::take(&mut done.kept))? {
+            parts.add(kept)?;
+        }
         if let Some(bar) = &bar {
             bar.inc(file.bytes);
         }
@@ -113,8 +120,50 @@ pub fn load_transfers(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let all = concat_frames(frames, kept_schema(kind, &TRANSFER_EXTRA), kind)?;
-    split_rejects(kind, files, all, rows_read)
+    Ok(parts.into_loaded(files))
+}
+
+/// Valid rows and rejects of a transfers export, file by file. Each file's
+/// part is sorted by row and split when it arrives, so the whole is in
+/// `(_file, _row)` order without a sort (and without a second copy) and
+/// valid rows do not carry the three reject columns.
+struct FileParts {
+    kind: InputKind,
+    valid: DataFrame,
+    rejects: DataFrame,
+    rows_read: Vec<u64>,
+}
+
+impl FileParts {
+    fn new(kind: InputKind) -> Self {
+        let kept = DataFrame::empty_with_schema(&kept_schema(kind, &TRANSFER_EXTRA));
+        FileParts {
+            kind,
+            valid: DataFrame::empty_with_schema(&valid_schema(kind, &TRANSFER_EXTRA)),
+            rejects: kept.select(REJECT_COLUMNS).unwrap_or_default(),
+            rows_read: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, kept: DataFrame) -> Result<()> {
+        let kept = kept.sort([ROW], SortMultipleOptions::default())?;
+        let rejected = kept.column("reject_reason")?.is_not_null();
+        self.rejects
+            .vstack_mut(&kept.filter(&rejected)?.select(REJECT_COLUMNS)?)?;
+        let valid = kept.filter(&!rejected)?.lazy().select(valid_columns(self.kind, &TRANSFER_EXTRA));
+        self.valid.vstack_mut(&valid.collect()?)?;
+        Ok(())
+    }
+
+    fn into_loaded(self, files: Vec<InputFile>) -> Loaded {
+        Loaded {
+            kind: self.kind,
+            files,
+            valid: self.valid,
+            rejects: self.rejects,
+            rows_read: self.rows_read,
+        }
+    }
 }
 
 /// One compact frame for a file's kept batches: hundreds of small batch

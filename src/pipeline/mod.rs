@@ -2,6 +2,7 @@
 //! one place where lazy plans are collected, so the whole plan reads top to
 //! bottom here. Publishing (files on disk) is `publish`'s job.
 
+pub mod dedupe;
 pub mod ingest;
 
 use std::collections::BTreeMap;
@@ -17,7 +18,7 @@ use crate::load::mapping::Mapping;
 use crate::load::sources::resolve_inputs;
 use crate::load::{FILE, scan::ROW};
 use crate::measure::{
-    attributed_transfers, classify_flows, reported_losses, revenue_transfers, rollup,
+    ATTRIBUTED_KEYS, attributed_transfers, with_sender_ids, classify_flows, reported_losses, revenue_transfers, rollup,
     with_internal_flows, with_periods, with_revenue_share, with_yoy,
 };
 use crate::pipeline::ingest::{FileCounts, Loaded, load_small, load_transfers, rows_per_file};
@@ -79,7 +80,7 @@ pub fn ingest(
     let unmatched_labels = unmatched_labels(&reports.valid, taxonomy)?;
     let reports_used = reports_as_of(classified.lazy(), params.labels_as_of_day).collect()?;
     let addresses = attribute_addresses(reports_used.clone().lazy(), taxonomy).collect()?;
-    let transfers = match &spec.store {
+    let mut transfers = match &spec.store {
         Some(store) => crate::store::load::load_from_store(
             store,
             &spec.store_sources,
@@ -93,7 +94,12 @@ pub fn ingest(
             mapping.of(InputKind::Transfers),
         )?,
     };
-    let (scam_transfers, duplicates) = dedupe_transfers(&transfers)?;
+    crate::log::memory("loading transfers");
+    let (scam_transfers, duplicates) = dedupe_transfers(&mut transfers, params.keep_valid_transfers)?;
+    crate::log::memory(&format!(
+        "de-duplicating ({} MB)",
+        scam_transfers.estimated_size() >> 20
+    ));
     let price_dups = price_duplicates(&prices)?;
     let mut counts = reports.counts(&[])?;
     counts.extend(prices.counts(&price_dups)?);
@@ -118,6 +124,10 @@ pub struct AttributionParams {
     /// `--from`/`--to` as days: prunes partitions and row groups of a store
     /// (exports are always read whole: every row is validated and counted).
     pub transfer_days: DayRange,
+    /// Keep every scam-bound row before de-duplication in
+    /// `transfers.valid` (`revisions` re-attributes from it; `run` does not,
+    /// and at 100M rows it is most of a gigabyte).
+    pub keep_valid_transfers: bool,
 }
 
 impl AttributionParams {
@@ -126,52 +136,42 @@ impl AttributionParams {
             region_level: config.region_level,
             labels_as_of_day: config.labels_as_of.map(day_number),
             transfer_days: day_range(config),
+            keep_valid_transfers: false,
         }
     }
 }
 
 /// METHODOLOGY §2: among scam-bound transfers keep one per
-/// `(chain, tx_hash, transfer_index)`, the first by file then row.
-fn dedupe_transfers(transfers: &Loaded) -> Result<(DataFrame, Vec<u64>)> {
-    let before = rows_per_file(&transfers.valid, transfers.files.len())?;
-    let kept = first_per_identity(transfers.valid.clone())?;
-    let after = rows_per_file(&kept, transfers.files.len())?;
-    let dups = before.iter().zip(&after).map(|(b, a)| b - a).collect();
-    Ok((kept, dups))
+/// `(chain, tx_hash, transfer_index)`, the first by file then row. Takes the
+/// rows out of `transfers.valid` unless `keep` is set.
+fn dedupe_transfers(transfers: &mut Loaded, keep: bool) -> Result<(DataFrame, Vec<u64>)> {
+    let valid = if keep {
+        transfers.valid.clone()
+    } else {
+        std::mem::take(&mut transfers.valid)
+    };
+    first_per_identity(valid, transfers.files.len())
 }
 
-/// One row per `(chain, tx_hash, transfer_index)`: the first by file, then row.
-/// Only the identity and order columns are sorted; the chosen rows are then
-/// gathered once (sorting whole rows copied every string of millions of
-/// scam-bound transfers). The result is not in file order: every output is
-/// sorted later.
-fn first_per_identity(transfers: DataFrame) -> Result<DataFrame> {
-    let transfers = transfers
-        .lazy()
-        .with_column(col("transfer_index").fill_null(lit(0i64)))
-        .collect()?;
-    let chosen = transfers
-        .clone()
-        .lazy()
-        .with_row_index("_i", None)
-        .select([
-            col("_i"),
-            col(FILE),
-            col(ROW),
-            col("chain"),
-            col("tx_hash"),
-            col("transfer_index"),
-        ])
-        .sort([FILE, ROW], SortMultipleOptions::default())
-        .unique_stable(
-            Some(cols(["chain", "tx_hash", "transfer_index"])),
-            UniqueKeepStrategy::First,
-        )
-        .select([col("_i")])
-        .sort(["_i"], SortMultipleOptions::default())
-        .collect()?;
-    let idx = chosen.column("_i")?.idx()?.clone();
-    Ok(transfers.take(&idx)?)
+/// Rows per chunk group when a stage transforms scam-bound rows a group at a time.
+const GROUP_ROWS: usize = 1 << 19;
+
+/// One row per `(chain, tx_hash, transfer_index)`, the first by file then
+/// row (a null `transfer_index` is 0), and the duplicates dropped per file.
+/// Filtered a chunk group at a time, so the input is freed as the output grows.
+fn first_per_identity(valid: DataFrame, n_files: usize) -> Result<(DataFrame, Vec<u64>)> {
+    let (first, duplicates) = dedupe::first_of_identity(&valid, n_files)?;
+    let mut offset = 0usize;
+    let kept = dedupe::map_groups(valid, GROUP_ROWS, |group| {
+        let mask = first.slice(offset as i64, group.height());
+        offset += group.height();
+        Ok(group
+            .filter(&mask)?
+            .lazy()
+            .with_column(col("transfer_index").fill_null(lit(0i64)))
+            .collect()?)
+    })?;
+    Ok((kept, duplicates))
 }
 
 /// Usable price rows that repeat an `(asset, day)` already priced earlier.
@@ -288,12 +288,12 @@ const YEARLY_ROLLUPS: [&str; 5] = [
 pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
     let scam_transfers = std::mem::take(&mut ingested.scam_transfers);
     let flows = valued_flows(
-        &scam_transfers,
+        scam_transfers,
         &ingested.addresses,
         &ingested.prices.valid,
         config,
     )?;
-    drop(scam_transfers);
+    crate::log::memory(&format!("valuing flows ({} MB)", flows.estimated_size() >> 20));
     let reports = in_day_range(
         ingested.reports_used.clone().lazy(),
         "reported_day",
@@ -305,7 +305,7 @@ pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
         reports.clone(),
         config.period,
     )) {
-        tables.push((*name, lf.collect()?));
+        tables.push((*name, streamed(lf)?));
     }
     if config.period != Period::Year {
         let yearly = with_periods(flows.clone().lazy(), Period::Year);
@@ -313,16 +313,27 @@ pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
             .iter()
             .zip(rollups(yearly, reports, Period::Year))
         {
-            tables.push((*name, lf.collect()?));
+            tables.push((*name, streamed(lf)?));
         }
     }
+    crate::log::memory("rollups");
+    let attributed = attributed_transfers(flows.lazy()).collect()?;
     tables.push((
         "attributed_transfers",
-        attributed_transfers(flows.lazy()).collect()?,
+        sorted_rows(attributed, &ATTRIBUTED_KEYS)?,
     ));
+    crate::log::memory("sorting attributed transfers");
     tables.push(("addresses", ingested.addresses.clone()));
     tables.push(("rejects", rejects_table(ingested)?));
     Ok(Tables { tables })
+}
+
+/// Collect a rollup with the streaming engine: it filters and aggregates
+/// millions of flows a morsel at a time instead of copying the revenue rows
+/// first (0.5 GB at 100M input rows).
+fn streamed(lf: LazyFrame) -> Result<DataFrame> {
+    // a plan with one output always yields a single frame
+    Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
 }
 
 /// The five §7 rollups of valued flows (periods already assigned) and reports.
@@ -362,26 +373,50 @@ const FLOW_COLUMNS: [&str; 16] = [
 ];
 
 /// Scam-bound transfers classified (revenue / internal / self), valued in
-/// micro-dollars and assigned to periods, within `--from`/`--to`.
+/// micro-dollars, assigned to periods, within `--from`/`--to`, with a
+/// `sender_id` per `(chain, from_address)`. A chunk group at a time: the
+/// input is freed as the flows are built.
 pub fn valued_flows(
-    scam_transfers: &DataFrame,
+    scam_transfers: DataFrame,
     addresses: &DataFrame,
     prices: &DataFrame,
     config: &RunConfig,
 ) -> Result<DataFrame> {
-    let day = col("block_time").floor_div(lit(86_400i64)).alias("day");
-    let transfers = in_day_range(
-        scam_transfers.clone().lazy().with_column(day),
-        "day",
-        day_range(config),
-    );
-    let daily = daily_prices(usable_prices(prices.clone().lazy()));
-    let flows = with_periods(
-        value_transfers(classify_flows(transfers, addresses.clone().lazy()), daily),
-        config.period,
-    )
-    .select(FLOW_COLUMNS.map(col));
-    anyhow::Context::context(flows.collect(), "valuing scam-bound transfers")
+    let daily = daily_prices(usable_prices(prices.clone().lazy())).collect()?;
+    let flows = dedupe::map_groups(scam_transfers, GROUP_ROWS, |group| {
+        let day = col("block_time").floor_div(lit(86_400i64)).alias("day");
+        let transfers = in_day_range(group.lazy().with_column(day), "day", day_range(config));
+        let flows = with_periods(
+            value_transfers(
+                classify_flows(transfers, addresses.clone().lazy()),
+                daily.clone().lazy(),
+            ),
+            config.period,
+        )
+        .select(FLOW_COLUMNS.map(col));
+        anyhow::Context::context(flows.collect(), "valuing scam-bound transfers")
+    })?;
+    Ok(with_sender_ids(flows)?)
+}
+
+/// Sort every column of `df` by `keys`, one column at a time: the sorted
+/// copy of a column replaces the original at once, so millions of rows are
+/// never held twice.
+fn sorted_rows(df: DataFrame, keys: &[&str]) -> Result<DataFrame> {
+    let order = df
+        .select(keys.iter().copied())?
+        .lazy()
+        .with_row_index("_i", None)
+        .sort(keys.iter().copied(), SortMultipleOptions::default())
+        .select([col("_i")])
+        .collect()?;
+    let order = order.column("_i")?.idx()?.clone();
+    let height = df.height();
+    let mut columns = df.into_columns();
+    for c in columns.iter_mut() {
+        *c = c.take(&order)?;
+    }
+    Ok(DataFrame::new(height, columns)?)
 }
 
 /// Revenue totals per period (the `revenue_total` table) from valued flows.
@@ -414,7 +449,7 @@ pub fn as_of_day(
         .drop(cols(["scam_type", "region"]))
         .join(keys, on.clone(), on, JoinArgs::new(JoinType::Inner))
         .collect()?;
-    let scam_transfers = first_per_identity(valid)?;
+    let (scam_transfers, _) = first_per_identity(valid, ingested.transfers.files.len())?;
     Ok((addresses, scam_transfers))
 }
 

@@ -12,7 +12,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::load::sources::InputFile;
-use crate::load::{FILE, REJECT_COLUMNS, kept_columns};
+use crate::load::{FILE, REJECT_COLUMNS, valid_columns};
 use crate::pipeline::ingest::Loaded;
 use crate::store::{Catalog, PartEntry, SourceEntry};
 use crate::validate::InputKind;
@@ -133,7 +133,7 @@ fn scam_bound(
 ) -> Result<DataFrame> {
     let extra = ["scam_type", "region"];
     if paths.is_empty() {
-        return Ok(DataFrame::empty_with_schema(&crate::load::kept_schema(
+        return Ok(DataFrame::empty_with_schema(&crate::load::valid_schema(
             InputKind::Transfers,
             &extra,
         )));
@@ -163,7 +163,7 @@ fn scam_bound(
             [col("_source")],
             JoinArgs::new(JoinType::Inner),
         )
-        .select(kept_columns(InputKind::Transfers, &extra));
+        .select(valid_columns(InputKind::Transfers, &extra));
     let batches: Arc<Mutex<Vec<DataFrame>>> = Arc::default();
     let sink = Arc::clone(&batches);
     let plan = joined.sink_batches(
@@ -185,12 +185,13 @@ fn scam_bound(
             .lock()
             .map_err(|_| anyhow::anyhow!("store batches poisoned"))?,
     );
-    let schema = crate::load::kept_schema(InputKind::Transfers, &extra);
+    // batches stay separate chunks: later stages work a group of chunks at
+    // a time and free each as they go
+    let schema = crate::load::valid_schema(InputKind::Transfers, &extra);
     let mut out = DataFrame::empty_with_schema(&schema);
     for f in frames {
         out.vstack_mut(&f)?;
     }
-    out.rechunk_mut();
     Ok(out)
 }
 
