@@ -63,10 +63,14 @@ fn micros_to_dollars(micros: Expr) -> Expr {
     )
 }
 
-/// The §7 metrics of revenue transfers grouped by `keys` (after `period`, `period_start`).
-pub fn rollup(revenue: LazyFrame, keys: &[&str]) -> LazyFrame {
-    let mut group: Vec<Expr> = vec![col("period"), col("period_start"), col("prev_start")];
+/// The §7 metrics of revenue rows (see [`revenue_rows`]) grouped by
+/// `period_start` and `keys`; the period label and the previous-year start
+/// are added to the groups afterwards, so millions of rows are grouped on
+/// one integer key instead of three.
+pub fn rollup(revenue: LazyFrame, keys: &[&str], period: Period) -> LazyFrame {
+    let mut group: Vec<Expr> = vec![col("period_start")];
     group.extend(keys.iter().map(|k| col(*k)));
+    let day = col("period_start").cast(DataType::Int32).cast(DataType::Int64);
     revenue
         .group_by(group)
         .agg([
@@ -82,7 +86,9 @@ pub fn rollup(revenue: LazyFrame, keys: &[&str]) -> LazyFrame {
                 .alias("senders"),
             (col("usd_micro").median() / lit(MICROS)).alias("median_deposit_usd"),
         ])
-        .with_column(
+        .with_columns([
+            label_expr(day, period).alias("period"),
+            previous_year_start_expr(col("period_start")).alias("prev_start"),
             when((col("deposits") - col("unpriced_deposits")).gt(lit(0i64)))
                 .then(
                     col("revenue_usd")
@@ -90,7 +96,25 @@ pub fn rollup(revenue: LazyFrame, keys: &[&str]) -> LazyFrame {
                 )
                 .otherwise(lit(NULL).cast(DataType::Float64))
                 .alias("avg_deposit_usd"),
-        )
+        ])
+}
+
+/// The columns the rollups read from revenue flows: `period_start`, the
+/// attribution keys, `usd_micro` and `sender_id`.
+pub fn revenue_rows(flows: LazyFrame) -> LazyFrame {
+    revenue_transfers(flows).select([
+        col("period_start"),
+        col("scam_type"),
+        col("region"),
+        col("usd_micro"),
+        col("sender_id"),
+    ])
+}
+
+/// Revenue rows of quarters or months keyed by the start of their year.
+pub fn by_year(revenue: LazyFrame) -> LazyFrame {
+    let day = col("period_start").cast(DataType::Int32).cast(DataType::Int64);
+    revenue.with_column(start_expr(day, Period::Year).alias("period_start"))
 }
 
 /// Revenue rows (they carry `sender_id`, see [`with_sender_ids`]).
@@ -328,7 +352,7 @@ mod tests {
         assert_eq!(got, ["internal", "self", "revenue"]);
     }
 
-    fn revenue_rows() -> LazyFrame {
+    fn revenue_rows_2023_2024() -> LazyFrame {
         // 2023-07-15 and 2024-07-15/16 (days since epoch)
         df!(
             "day" => [19_553i64, 19_919, 19_920, 19_920],
@@ -344,9 +368,12 @@ mod tests {
 
     #[test]
     fn rollup_counts_unpriced_and_yoy_compares_a_year_back() {
-        let rows = with_periods(revenue_rows(), Period::Quarter).collect().unwrap();
-        let rows = revenue_transfers(with_sender_ids(rows).unwrap().lazy());
-        let out = with_yoy(rollup(rows, &["scam_type"]), &["scam_type"])
+        let rows = with_periods(revenue_rows_2023_2024(), Period::Quarter)
+            .with_column(lit("none").alias("region"))
+            .collect()
+            .unwrap();
+        let rows = revenue_rows(with_sender_ids(rows).unwrap().lazy());
+        let out = with_yoy(rollup(rows, &["scam_type"], Period::Quarter), &["scam_type"])
             .collect()
             .unwrap();
         let f = |c: &str| {

@@ -52,7 +52,7 @@ pub fn revisions(args: RevisionsArgs) -> Result<()> {
     for date in &dates {
         let (addresses, scam_transfers) = as_of_day(&ingested, day_number(*date), &taxonomy)?;
         let flows = valued_flows(scam_transfers, &addresses, &ingested.prices.valid, &config)?;
-        let totals = revenue_totals(&flows)?;
+        let totals = revenue_totals(&flows, config.period)?;
         info(format!(
             "labels as of {date}: {} scam addresses",
             addresses.height()
