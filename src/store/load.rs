@@ -13,6 +13,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::load::sources::InputFile;
+use crate::pipeline::dedupe::FxBuild;
 use crate::load::{FILE, REJECT_COLUMNS, valid_columns};
 use crate::pipeline::ingest::Loaded;
 use crate::store::{Catalog, PartEntry, SourceEntry};
@@ -203,7 +204,7 @@ fn scam_bound(
 
 /// `(chain, to_address)` is one of `scam_keys`' `(chain, address)`.
 fn is_scam_bound(scam_keys: &DataFrame) -> Result<Expr> {
-    let mut set: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut set: HashMap<String, HashSet<String, FxBuild>> = HashMap::new();
     let chains = scam_keys.column("chain")?.str()?;
     let addresses = scam_keys.column("address")?.str()?;
     for (c, a) in chains.iter().zip(addresses.iter()) {
@@ -216,15 +217,15 @@ fn is_scam_bound(scam_keys: &DataFrame) -> Result<Expr> {
         move |columns: &mut [Column]| {
             let to = columns[0].str()?;
             let chain = columns[1].str()?;
-            let hit: BooleanChunked = to
+            let hit: Vec<bool> = to
                 .iter()
                 .zip(chain.iter())
                 .map(|(a, c)| {
-                    Some(matches!((a, c), (Some(a), Some(c))
-                        if set.get(c).is_some_and(|s| s.contains(a))))
+                    matches!((a, c), (Some(a), Some(c))
+                        if set.get(c).is_some_and(|s| s.contains(a)))
                 })
                 .collect();
-            Ok(hit.with_name("scam_bound".into()).into_column())
+            Ok(BooleanChunked::from_slice("scam_bound".into(), &hit).into_column())
         },
         &[col("chain")],
         |_, _| Ok(Field::new("scam_bound".into(), DataType::Boolean)),
