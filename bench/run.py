@@ -88,6 +88,11 @@ def duckdb_query(data, fmt, addresses, result):
     return timed([sys.executable, "-c", script])
 
 
+def stage_timings(run_dir):
+    """The run's own stage timings (manifest.json `timings_ms`)."""
+    return json.loads((run_dir / "manifest.json").read_text()).get("timings_ms", {})
+
+
 def compare(run_dir, duck_csv):
     import duckdb
 
@@ -124,6 +129,7 @@ def main():
             out = work / f"out-{fmt}-{rows}"
             entry[f"scamtrends_{fmt}"] = timed([exe, "run", "--data", str(data), "--out", str(out),
                                                 "--no-report", "--quiet"])
+            entry[f"scamtrends_{fmt}"]["stages_ms"] = stage_timings(out)
             duck_csv = work / f"duckdb-{fmt}-{rows}.csv"
             entry[f"duckdb_{fmt}"] = duckdb_query(data, fmt, out / "addresses.parquet", duck_csv)
             entry[f"equal_{fmt}"] = compare(out, duck_csv)
@@ -148,6 +154,7 @@ def store_bench(exe, work, rows, entry):
     entry["scamtrends_store"] = timed([exe, "run", "--store", str(store), "--reports", str(data / "reports.csv"),
                                        "--prices", str(data / "prices.csv"), "--out", str(out), "--no-report",
                                        "--quiet"])
+    entry["scamtrends_store"]["stages_ms"] = stage_timings(out)
     entry["equal_store"] = compare(out, work / f"duckdb-csv-{rows}.csv")
     print(json.dumps({"rows": rows, "store": entry["scamtrends_store"], "ingest": entry["ingest_csv"],
                       "equal": entry["equal_store"]}), flush=True)

@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod load;
 pub mod log;
 pub mod measure;
+pub mod memory;
 pub mod period;
 pub mod pipeline;
 pub mod pricing;

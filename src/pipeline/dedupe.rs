@@ -191,6 +191,7 @@ pub fn map_groups(
     let mut out: Option<DataFrame> = None;
     for group in chunk_groups(df, min_rows) {
         let done = f(group)?;
+        crate::memory::release_free_pages();
         match &mut out {
             None => out = Some(done),
             Some(acc) => {

@@ -113,6 +113,7 @@ pub fn load_transfers(
         if let Some(kept) = merge_batches(std::mem::take(&mut done.kept))? {
             parts.add(kept)?;
         }
+        crate::memory::release_free_pages();
         if let Some(bar) = &bar {
             bar.inc(file.bytes);
         }
