@@ -70,7 +70,9 @@ fn micros_to_dollars(micros: Expr) -> Expr {
 pub fn rollup(revenue: LazyFrame, keys: &[&str], period: Period) -> LazyFrame {
     let mut group: Vec<Expr> = vec![col("period_start")];
     group.extend(keys.iter().map(|k| col(*k)));
-    let day = col("period_start").cast(DataType::Int32).cast(DataType::Int64);
+    let day = col("period_start")
+        .cast(DataType::Int32)
+        .cast(DataType::Int64);
     revenue
         .group_by(group)
         .agg([
@@ -113,7 +115,9 @@ pub fn revenue_rows(flows: LazyFrame) -> LazyFrame {
 
 /// Revenue rows of quarters or months keyed by the start of their year.
 pub fn by_year(revenue: LazyFrame) -> LazyFrame {
-    let day = col("period_start").cast(DataType::Int32).cast(DataType::Int64);
+    let day = col("period_start")
+        .cast(DataType::Int32)
+        .cast(DataType::Int64);
     revenue.with_column(start_expr(day, Period::Year).alias("period_start"))
 }
 
@@ -263,27 +267,26 @@ pub fn with_internal_flows(total: LazyFrame, flows: LazyFrame) -> LazyFrame {
 /// queried with SQL). The caller sorts it by [`ATTRIBUTED_KEYS`] (a
 /// column at a time: it is millions of rows).
 pub fn attributed_transfers(flows: LazyFrame) -> LazyFrame {
-    flows
-        .select([
-            col("chain"),
-            col("tx_hash"),
-            col("transfer_index"),
-            (col("block_time") * lit(1000i64))
-                .cast(DataType::Datetime(
-                    TimeUnit::Milliseconds,
-                    Some(TimeZone::UTC),
-                ))
-                .alias("block_time"),
-            col("period"),
-            col("from_address"),
-            col("to_address"),
-            col("scam_type"),
-            col("region"),
-            col("flow"),
-            col("asset"),
-            col("amount"),
-            col("usd_micro"),
-        ])
+    flows.select([
+        col("chain"),
+        col("tx_hash"),
+        col("transfer_index"),
+        (col("block_time") * lit(1000i64))
+            .cast(DataType::Datetime(
+                TimeUnit::Milliseconds,
+                Some(TimeZone::UTC),
+            ))
+            .alias("block_time"),
+        col("period"),
+        col("from_address"),
+        col("to_address"),
+        col("scam_type"),
+        col("region"),
+        col("flow"),
+        col("asset"),
+        col("amount"),
+        col("usd_micro"),
+    ])
 }
 
 /// §7 `reported_losses`: per period of `reported_at` × the report's own type
@@ -373,9 +376,12 @@ mod tests {
             .collect()
             .unwrap();
         let rows = revenue_rows(with_sender_ids(rows).unwrap().lazy());
-        let out = with_yoy(rollup(rows, &["scam_type"], Period::Quarter), &["scam_type"])
-            .collect()
-            .unwrap();
+        let out = with_yoy(
+            rollup(rows, &["scam_type"], Period::Quarter),
+            &["scam_type"],
+        )
+        .collect()
+        .unwrap();
         let f = |c: &str| {
             out.column(c)
                 .unwrap()

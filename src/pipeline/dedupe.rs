@@ -37,7 +37,12 @@ fn first_rows(
         .iter()
         .map(|v| v.unwrap_or(0))
         .collect();
-    let files: Vec<u32> = df.column(FILE)?.u32()?.iter().map(|f| f.unwrap_or(0)).collect();
+    let files: Vec<u32> = df
+        .column(FILE)?
+        .u32()?
+        .iter()
+        .map(|f| f.unwrap_or(0))
+        .collect();
     let identity = |i: usize| -> Identity { (chain[i], tx[i], index[i]) };
     let mut first = vec![false; df.height()];
     let mut duplicates = vec![0u64; n_files];
@@ -63,7 +68,10 @@ fn first_rows(
             }
         }
     }
-    Ok((BooleanChunked::from_slice("first".into(), &first), duplicates))
+    Ok((
+        BooleanChunked::from_slice("first".into(), &first),
+        duplicates,
+    ))
 }
 
 fn hash_of(key: &Identity) -> u64 {
@@ -168,9 +176,8 @@ pub fn chunk_groups(mut df: DataFrame, min_rows: usize) -> Vec<DataFrame> {
 
 /// The chunk lengths shared by every column (rechunked when they differ).
 fn aligned_chunk_lengths(df: &mut DataFrame) -> Vec<usize> {
-    let lengths = |c: &Column| -> Vec<usize> {
-        c.as_materialized_series().chunk_lengths().collect()
-    };
+    let lengths =
+        |c: &Column| -> Vec<usize> { c.as_materialized_series().chunk_lengths().collect() };
     let Some(first) = df.columns().first().map(lengths) else {
         return Vec::new();
     };
@@ -241,7 +248,10 @@ mod tests {
         df.vstack_mut(&rows()).unwrap();
         df.vstack_mut(&rows()).unwrap();
         let groups = chunk_groups(df.clone(), 6);
-        assert_eq!(groups.iter().map(|g| g.height()).collect::<Vec<_>>(), [10, 5]);
+        assert_eq!(
+            groups.iter().map(|g| g.height()).collect::<Vec<_>>(),
+            [10, 5]
+        );
         let back = map_groups(df.clone(), 6, Ok).unwrap();
         assert!(back.equals_missing(&df));
     }

@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::error::bad_input;
 use crate::load::mapping::KindMapping;
-use crate::load::sources::InputFile;
 use crate::load::scan::ROW;
+use crate::load::sources::InputFile;
 use crate::load::{
     FILE, REJECT_COLUMNS, TransferSink, kept_columns, kept_schema, valid_columns, valid_schema,
     validated_frame,
@@ -151,7 +151,10 @@ impl FileParts {
         let rejected = kept.column("reject_reason")?.is_not_null();
         self.rejects
             .vstack_mut(&kept.filter(&rejected)?.select(REJECT_COLUMNS)?)?;
-        let valid = kept.filter(&!rejected)?.lazy().select(valid_columns(self.kind, &TRANSFER_EXTRA));
+        let valid = kept
+            .filter(&!rejected)?
+            .lazy()
+            .select(valid_columns(self.kind, &TRANSFER_EXTRA));
         self.valid.vstack_mut(&valid.collect()?)?;
         Ok(())
     }

@@ -18,9 +18,8 @@ use crate::load::mapping::Mapping;
 use crate::load::sources::resolve_inputs;
 use crate::load::{FILE, scan::ROW};
 use crate::measure::{
-    attributed_transfers, by_year, classify_flows, reported_losses, revenue_rows,
-    rollup, with_sender_ids,
-    with_internal_flows, with_periods, with_revenue_share, with_yoy,
+    attributed_transfers, by_year, classify_flows, reported_losses, revenue_rows, rollup,
+    with_internal_flows, with_periods, with_revenue_share, with_sender_ids, with_yoy,
 };
 use crate::pipeline::ingest::{FileCounts, Loaded, load_small, load_transfers, rows_per_file};
 use crate::pricing::{daily_prices, usable_prices, value_transfers};
@@ -98,7 +97,8 @@ pub fn ingest(
     crate::memory::release_free_pages();
     crate::memory::return_large_blocks_at_once();
     crate::log::memory("loading transfers");
-    let (scam_transfers, duplicates) = dedupe_transfers(&mut transfers, params.keep_valid_transfers)?;
+    let (scam_transfers, duplicates) =
+        dedupe_transfers(&mut transfers, params.keep_valid_transfers)?;
     crate::memory::release_free_pages();
     crate::log::memory(&format!(
         "de-duplicating ({} MB)",
@@ -298,7 +298,10 @@ pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
         config,
     )?;
     crate::memory::release_free_pages();
-    crate::log::memory(&format!("valuing flows ({} MB)", flows.estimated_size() >> 20));
+    crate::log::memory(&format!(
+        "valuing flows ({} MB)",
+        flows.estimated_size() >> 20
+    ));
     let reports = in_day_range(
         ingested.reports_used.clone().lazy(),
         "reported_day",
@@ -332,10 +335,7 @@ pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
     crate::memory::release_free_pages();
     crate::log::memory("rollups");
     let attributed = attributed_transfers(flows.lazy()).collect()?;
-    tables.push((
-        "attributed_transfers",
-        sorted_attributed(attributed)?,
-    ));
+    tables.push(("attributed_transfers", sorted_attributed(attributed)?));
     crate::memory::release_free_pages();
     crate::log::memory("sorting attributed transfers");
     tables.push(("addresses", ingested.addresses.clone()));

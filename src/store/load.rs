@@ -13,8 +13,8 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::load::sources::InputFile;
-use crate::pipeline::dedupe::FxBuild;
 use crate::load::{FILE, REJECT_COLUMNS, valid_columns};
+use crate::pipeline::dedupe::FxBuild;
 use crate::pipeline::ingest::Loaded;
 use crate::store::{Catalog, PartEntry, SourceEntry};
 use crate::validate::InputKind;
