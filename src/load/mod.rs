@@ -9,6 +9,7 @@
 pub mod ethereum_etl;
 pub mod mapping;
 pub mod ndjson;
+pub mod scam_index;
 pub mod scan;
 pub mod sources;
 pub mod tagpack;
@@ -87,7 +88,12 @@ pub fn kept_schema(kind: InputKind, extra: &[&str]) -> Schema {
         schema.with_column(c.name.into(), scan::output_dtype(c.kind));
     }
     for name in extra {
-        schema.with_column((*name).into(), DataType::String);
+        let dtype = if *name == scam_index::ATTR {
+            DataType::UInt32
+        } else {
+            DataType::String
+        };
+        schema.with_column((*name).into(), dtype);
     }
     schema
 }
@@ -124,7 +130,7 @@ impl TransferSink {
     fn absorb(&mut self, batch: DataFrame) -> PolarsResult<()> {
         self.rows_read += batch.height() as u64;
         let keep =
-            batch.column("reject_reason")?.is_not_null() | batch.column("scam_type")?.is_not_null();
+            batch.column("reject_reason")?.is_not_null() | batch.column(scam_index::ATTR)?.is_not_null();
         if keep.any() {
             self.kept.push(compact_strings(batch.filter(&keep)?)?);
         }

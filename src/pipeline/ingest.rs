@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::error::bad_input;
 use crate::load::mapping::KindMapping;
+use crate::load::scam_index::{ATTR, ScamIndex};
 use crate::load::scan::ROW;
 use crate::load::sources::InputFile;
 use crate::load::{
@@ -51,8 +52,8 @@ pub struct Loaded {
     pub rows_read: Vec<u64>,
 }
 
-/// Attribution columns joined onto each transfer by its `to_address`.
-const TRANSFER_EXTRA: [&str; 2] = ["scam_type", "region"];
+/// The attribution row of each transfer's `to_address` (null: not scam-bound).
+const TRANSFER_EXTRA: [&str; 1] = [ATTR];
 
 /// Collect a small input (reports, prices) whole.
 pub fn load_small(
@@ -75,30 +76,22 @@ pub fn load_small(
     split_rejects(kind, files, all, rows_read)
 }
 
-/// Stream transfers, keeping rejects and rows whose `to_address` is in `scam_keys`
-/// (columns `chain, address, scam_type, region`).
+/// Stream transfers, keeping rejects and rows whose `(chain, to_address)` is
+/// in the attribution table `addresses`, with their row in it (`_attr`).
 pub fn load_transfers(
     files: Vec<InputFile>,
-    scam_keys: &DataFrame,
+    addresses: &DataFrame,
     tmp: &Path,
     mapping: Option<&KindMapping>,
 ) -> Result<Loaded> {
     let kind = InputKind::Transfers;
     let mut parts = FileParts::new(kind);
+    let index = ScamIndex::new(addresses)?;
     let bar = crate::log::progress(files.iter().map(|f| f.bytes).sum(), "streaming transfers");
     for (i, file) in files.iter().enumerate() {
         let sink = Arc::new(Mutex::new(TransferSink::default()));
         let plan = validated_frame(kind, file, i, tmp, mapping)?
-            .join(
-                scam_keys
-                    .clone()
-                    .lazy()
-                    .rename(["address"], ["to_address"], true),
-                [col("chain"), col("to_address")],
-                [col("chain"), col("to_address")],
-                // the scam set is small: hash it, stream the transfers past it
-                JoinArgs::new(JoinType::Left).with_build_side(Some(JoinBuildSide::ForceRight)),
-            )
+            .with_column(index.row_expr())
             .select(kept_columns(kind, &TRANSFER_EXTRA))
             .sink_batches(TransferSink::callback(&sink), false, None)
             .map_err(|e| read_error(kind, file, e))?;

@@ -16,6 +16,7 @@ use crate::config::{CheckConfig, InputSpec, Period, RunConfig};
 use crate::error::{ScamError, bad_input};
 use crate::load::mapping::Mapping;
 use crate::load::sources::resolve_inputs;
+use crate::load::scam_index::{ATTR, ScamIndex, with_attribution};
 use crate::load::{FILE, scan::ROW};
 use crate::measure::{
     attributed_transfers, by_year, classify_flows, reported_losses, revenue_rows, rollup,
@@ -395,6 +396,7 @@ pub fn valued_flows(
 ) -> Result<DataFrame> {
     let daily = daily_prices(usable_prices(prices.clone().lazy())).collect()?;
     let flows = dedupe::map_groups(scam_transfers, GROUP_ROWS, |group| {
+        let group = with_attribution(group, addresses)?;
         let day = col("block_time").floor_div(lit(86_400i64)).alias("day");
         let transfers = in_day_range(group.lazy().with_column(day), "day", day_range(config));
         let flows = with_periods(
@@ -453,20 +455,15 @@ pub fn as_of_day(
 ) -> Result<(DataFrame, DataFrame)> {
     let reports = reports_as_of(ingested.reports_used.clone().lazy(), Some(day));
     let addresses = attribute_addresses(reports, taxonomy).collect()?;
-    let keys = addresses.clone().lazy().select([
-        col("chain"),
-        col("address").alias("to_address"),
-        col("scam_type"),
-        col("region"),
-    ]);
-    let on = [col("chain"), col("to_address")];
+    // `_attr` of the loaded rows indexes the latest attribution table
+    let index = ScamIndex::new(&addresses)?;
     let valid = ingested
         .transfers
         .valid
         .clone()
         .lazy()
-        .drop(cols(["scam_type", "region"]))
-        .join(keys, on.clone(), on, JoinArgs::new(JoinType::Inner))
+        .with_column(index.row_expr())
+        .filter(col(ATTR).is_not_null())
         .collect()?;
     let (scam_transfers, _) = first_per_identity(valid, ingested.transfers.files.len())?;
     Ok((addresses, scam_transfers))

@@ -5,7 +5,6 @@
 //! collected. Rows read and rejects come from the catalog and the rejects
 //! parts, as they were counted at ingest.
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +13,7 @@ use polars::prelude::*;
 
 use crate::load::sources::InputFile;
 use crate::load::{FILE, REJECT_COLUMNS, valid_columns};
-use crate::pipeline::dedupe::FxBuild;
+use crate::load::scam_index::{ATTR, ScamIndex};
 use crate::pipeline::ingest::Loaded;
 use crate::store::{Catalog, PartEntry, SourceEntry};
 use crate::validate::InputKind;
@@ -27,7 +26,7 @@ pub type DayRange = (Option<i64>, Option<i64>);
 pub fn load_from_store(
     store: &Path,
     only: &[String],
-    scam_keys: &DataFrame,
+    addresses: &DataFrame,
     days: DayRange,
 ) -> Result<Loaded> {
     let catalog = Catalog::read(store)?;
@@ -48,7 +47,7 @@ pub fn load_from_store(
         })
         .map(|p| store.join(&p.path))
         .collect();
-    let valid = scam_bound(&transfer_parts, scam_keys, &index, days)?;
+    let valid = scam_bound(&transfer_parts, addresses, &index, days)?;
     let rejects = rejects_of(&parts(true), &index)?;
     Ok(Loaded {
         kind: InputKind::Transfers,
@@ -126,14 +125,14 @@ fn scan(paths: &[PathBuf]) -> Result<LazyFrame> {
     )?)
 }
 
-/// Scam-bound transfer rows of `paths` with `_file` and attribution columns.
+/// Scam-bound transfer rows of `paths` with `_file` and their attribution row (`_attr`).
 fn scam_bound(
     paths: &[PathBuf],
-    scam_keys: &DataFrame,
+    addresses: &DataFrame,
     index: &DataFrame,
     (from, to): DayRange,
 ) -> Result<DataFrame> {
-    let extra = ["scam_type", "region"];
+    let extra = [ATTR];
     if paths.is_empty() {
         return Ok(DataFrame::empty_with_schema(&crate::load::valid_schema(
             InputKind::Transfers,
@@ -151,19 +150,10 @@ fn scam_bound(
     // first: it decodes `chain` and `to_address`, then every other column
     // only for the rows that pass (prefiltered decoding), instead of
     // decoding whole row groups for the join to discard 97% of them.
-    lf = lf.filter(is_scam_bound(scam_keys)?);
-    let on = [col("chain"), col("to_address")];
-    let keys = scam_keys
-        .clone()
-        .lazy()
-        .rename(["address"], ["to_address"], true);
+    let scam_index = ScamIndex::new(addresses)?;
+    lf = lf.filter(scam_index.is_scam_bound());
     let joined = lf
-        .join(
-            keys,
-            on.clone(),
-            on,
-            JoinArgs::new(JoinType::Inner).with_build_side(Some(JoinBuildSide::ForceRight)),
-        )
+        .with_column(scam_index.row_expr())
         .join(
             index.clone().lazy(),
             [col("_source")],
@@ -200,36 +190,6 @@ fn scam_bound(
         out.vstack_mut(&f)?;
     }
     Ok(out)
-}
-
-/// `(chain, to_address)` is one of `scam_keys`' `(chain, address)`.
-fn is_scam_bound(scam_keys: &DataFrame) -> Result<Expr> {
-    let mut set: HashMap<String, HashSet<String, FxBuild>> = HashMap::new();
-    let chains = scam_keys.column("chain")?.str()?;
-    let addresses = scam_keys.column("address")?.str()?;
-    for (c, a) in chains.iter().zip(addresses.iter()) {
-        if let (Some(c), Some(a)) = (c, a) {
-            set.entry(c.to_string()).or_default().insert(a.to_string());
-        }
-    }
-    let set = Arc::new(set);
-    Ok(col("to_address").map_many(
-        move |columns: &mut [Column]| {
-            let to = columns[0].str()?;
-            let chain = columns[1].str()?;
-            let hit: Vec<bool> = to
-                .iter()
-                .zip(chain.iter())
-                .map(|(a, c)| {
-                    matches!((a, c), (Some(a), Some(c))
-                        if set.get(c).is_some_and(|s| s.contains(a)))
-                })
-                .collect();
-            Ok(BooleanChunked::from_slice("scam_bound".into(), &hit).into_column())
-        },
-        &[col("chain")],
-        |_, _| Ok(Field::new("scam_bound".into(), DataType::Boolean)),
-    ))
 }
 
 fn rejects_of(paths: &[PathBuf], index: &DataFrame) -> Result<DataFrame> {

@@ -1,0 +1,156 @@
+//! The scam-address index: `(chain, address)` of the attribution table →
+//! its row. Loading tests every transfer's `(chain, to_address)` against it
+//! and keeps only the row number (`_attr`, 4 bytes) on a scam-bound row;
+//! the attribution columns (`scam_type`, `region`, two strings) are gathered
+//! from the table a chunk group at a time when flows are valued.
+//!
+//! This is the METHODOLOGY §5 join on exact `(chain, address)` equality
+//! (nulls never match), done with an FxHash table we probe ourselves instead
+//! of polars' hash join: on the CSV path it runs over every input row, and
+//! from the store it is the predicate the Parquet reader evaluates before
+//! decoding the other columns.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::pipeline::dedupe::FxBuild;
+
+/// Name of the attribution-row column on scam-bound transfers.
+pub const ATTR: &str = "_attr";
+
+/// The attribution columns [`with_attribution`] adds.
+pub const ATTRIBUTION: [&str; 2] = ["scam_type", "region"];
+
+/// `(chain, address)` → row of the attribution table.
+#[derive(Default)]
+pub struct ScamIndex {
+    rows: HashMap<String, HashMap<String, u32, FxBuild>, FxBuild>,
+}
+
+impl ScamIndex {
+    /// Index an attribution table (`chain`, `address` columns).
+    pub fn new(addresses: &DataFrame) -> Result<Arc<Self>> {
+        let mut index = ScamIndex::default();
+        let chains = addresses.column("chain")?.str()?;
+        let addrs = addresses.column("address")?.str()?;
+        for (row, (c, a)) in chains.iter().zip(addrs.iter()).enumerate() {
+            if let (Some(c), Some(a)) = (c, a) {
+                let row = u32::try_from(row)?;
+                index
+                    .rows
+                    .entry(c.to_string())
+                    .or_default()
+                    .entry(a.to_string())
+                    .or_insert(row);
+            }
+        }
+        Ok(Arc::new(index))
+    }
+
+    /// The attribution row of `(chain, address)`, if it is a scam address.
+    pub fn row(&self, chain: Option<&str>, address: Option<&str>) -> Option<u32> {
+        self.rows.get(chain?)?.get(address?).copied()
+    }
+
+    /// `_attr`: the attribution row of each `(chain, to_address)`, null
+    /// when the transfer does not reach a scam address.
+    pub fn row_expr(self: &Arc<Self>) -> Expr {
+        let index = Arc::clone(self);
+        Self::probe(ATTR, DataType::UInt32, move |to, chain| {
+            let rows: UInt32Chunked = to
+                .iter()
+                .zip(chain.iter())
+                .map(|(a, c)| index.row(c, a))
+                .collect();
+            rows.with_name(ATTR.into()).into_column()
+        })
+        .alias(ATTR)
+    }
+
+    /// Whether each `(chain, to_address)` reaches a scam address (never
+    /// null): a predicate polars can push into a Parquet scan.
+    pub fn is_scam_bound(self: &Arc<Self>) -> Expr {
+        let index = Arc::clone(self);
+        Self::probe("scam_bound", DataType::Boolean, move |to, chain| {
+            let hits: Vec<bool> = to
+                .iter()
+                .zip(chain.iter())
+                .map(|(a, c)| index.row(c, a).is_some())
+                .collect();
+            BooleanChunked::from_slice("scam_bound".into(), &hits).into_column()
+        })
+    }
+
+    /// An elementwise expression over `to_address` and `chain` whose
+    /// output column is `name` of type `dtype`.
+    fn probe<F>(name: &'static str, dtype: DataType, f: F) -> Expr
+    where
+        F: Fn(&StringChunked, &StringChunked) -> Column + Send + Sync + 'static,
+    {
+        col("to_address").map_many(
+            move |columns: &mut [Column]| Ok(f(columns[0].str()?, columns[1].str()?)),
+            &[col("chain")],
+            move |_, _| Ok(Field::new(name.into(), dtype.clone())),
+        )
+    }
+}
+
+/// Replace `_attr` by the attribution columns of those rows of `addresses`.
+pub fn with_attribution(df: DataFrame, addresses: &DataFrame) -> Result<DataFrame> {
+    let rows = df.column(ATTR)?.u32()?.clone();
+    let mut out = df.drop(ATTR)?;
+    for name in ATTRIBUTION {
+        let column = addresses.column(name)?.take(&rows)?;
+        out.with_column(column)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addresses() -> DataFrame {
+        df!(
+            "chain" => ["ethereum", "ethereum", "tron"],
+            "address" => ["0xa", "0xb", "0xa"],
+            "scam_type" => ["pig_butchering", "phishing", "investment"],
+            "region" => ["southeast_asia", "unknown", "west_africa"],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn rows_match_on_chain_and_address_exactly() {
+        let index = ScamIndex::new(&addresses()).unwrap();
+        let transfers = df!(
+            "chain" => [Some("tron"), Some("ethereum"), Some("ethereum"), None, Some("ethereum")],
+            "to_address" => [Some("0xa"), Some("0xb"), Some("0xB"), Some("0xa"), None],
+        )
+        .unwrap();
+        let out = transfers
+            .lazy()
+            .with_columns([index.row_expr(), index.is_scam_bound().alias("hit")])
+            .collect()
+            .unwrap();
+        let rows: Vec<Option<u32>> = out.column(ATTR).unwrap().u32().unwrap().iter().collect();
+        assert_eq!(rows, [Some(2), Some(1), None, None, None]);
+        let hits: Vec<Option<bool>> = out.column("hit").unwrap().bool().unwrap().iter().collect();
+        assert_eq!(hits, [Some(true), Some(true), Some(false), Some(false), Some(false)]);
+    }
+
+    #[test]
+    fn attribution_is_gathered_by_row() {
+        let df = df!("tx_hash" => ["t1", "t2"], ATTR => [2u32, 0]).unwrap();
+        let out = with_attribution(df, &addresses()).unwrap();
+        let names: Vec<&str> = out.get_column_names().iter().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["tx_hash", "scam_type", "region"]);
+        let types: Vec<_> = out.column("scam_type").unwrap().str().unwrap().iter().collect();
+        assert_eq!(types, [Some("investment"), Some("pig_butchering")]);
+        let regions: Vec<_> = out.column("region").unwrap().str().unwrap().iter().collect();
+        assert_eq!(regions, [Some("west_africa"), Some("southeast_asia")]);
+    }
+}
