@@ -76,13 +76,22 @@ pub fn progress(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// When the previous [`memory`] trace point was passed.
+static LAST_TRACE: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+
 /// With `SCAMTRENDS_TRACE_MEMORY` set, log the process's resident and peak
-/// memory after a stage (Linux `/proc/self/status`; for profiling, see
-/// docs/benchmarks.md).
+/// memory after a stage (Linux `/proc/self/status`) and the time since the
+/// previous trace point (for profiling, see docs/benchmarks.md).
 pub fn memory(stage: &str) {
     if std::env::var_os("SCAMTRENDS_TRACE_MEMORY").is_none() {
         return;
     }
+    let now = std::time::Instant::now();
+    let since = LAST_TRACE
+        .lock()
+        .ok()
+        .and_then(|mut last| last.replace(now))
+        .map_or(0, |t| now.duration_since(t).as_millis());
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status
@@ -95,7 +104,7 @@ pub fn memory(stage: &str) {
     emit(
         "info",
         &format!(
-            "memory after {stage}: {} MB resident, {} MB peak",
+            "memory after {stage}: {} MB resident, {} MB peak (+{since} ms)",
             field("VmRSS:"),
             field("VmHWM:")
         ),

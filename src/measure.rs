@@ -11,6 +11,7 @@ use polars::prelude::*;
 
 use crate::config::Period;
 use crate::period::{label_expr, previous_year_start_expr, start_expr};
+use crate::pipeline::dedupe::FxBuild;
 use crate::pricing::{MICROS, to_micros};
 
 /// Add `flow` (`revenue`, `internal` or `self`) from the attribution keys.
@@ -132,8 +133,8 @@ pub fn revenue_transfers(flows: LazyFrame) -> LazyFrame {
 pub fn with_sender_ids(mut flows: DataFrame) -> PolarsResult<DataFrame> {
     let chain = flows.column("chain")?.str()?.clone();
     let from = flows.column("from_address")?.str()?.clone();
-    let mut ids: std::collections::HashMap<(Option<&str>, Option<&str>), u32> =
-        std::collections::HashMap::new();
+    let mut ids: std::collections::HashMap<(Option<&str>, Option<&str>), u32, FxBuild> =
+        std::collections::HashMap::with_capacity_and_hasher(flows.height() / 2, FxBuild::default());
     let numbered: UInt32Chunked = chain
         .iter()
         .zip(from.iter())

@@ -129,8 +129,8 @@ impl TransferSink {
     /// Count a batch and keep its rejects and scam-bound rows.
     fn absorb(&mut self, batch: DataFrame) -> PolarsResult<()> {
         self.rows_read += batch.height() as u64;
-        let keep =
-            batch.column("reject_reason")?.is_not_null() | batch.column(scam_index::ATTR)?.is_not_null();
+        let keep = batch.column("reject_reason")?.is_not_null()
+            | batch.column(scam_index::ATTR)?.is_not_null();
         if keep.any() {
             self.kept.push(compact_strings(batch.filter(&keep)?)?);
         }

@@ -4,6 +4,7 @@
 
 pub mod dedupe;
 pub mod ingest;
+pub mod order;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,8 +16,8 @@ use crate::attribute::{attribute_addresses, classify_reports, reports_as_of};
 use crate::config::{CheckConfig, InputSpec, Period, RunConfig};
 use crate::error::{ScamError, bad_input};
 use crate::load::mapping::Mapping;
-use crate::load::sources::resolve_inputs;
 use crate::load::scam_index::{ATTR, ScamIndex, with_attribution};
+use crate::load::sources::resolve_inputs;
 use crate::load::{FILE, scan::ROW};
 use crate::measure::{
     attributed_transfers, by_year, classify_flows, reported_losses, revenue_rows, rollup,
@@ -55,6 +56,7 @@ pub fn ingest(
     params: &AttributionParams,
 ) -> Result<Ingested> {
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
+    crate::log::memory("starting");
     if let Some(tokens) = &spec.tokens {
         crate::load::ethereum_etl::load_user_tokens(tokens)?;
     }
@@ -310,6 +312,7 @@ pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
     );
     // the rows every revenue table groups, once (a quarter of the flows' bytes)
     let revenue = revenue_rows(flows.clone().lazy()).collect()?;
+    crate::log::memory("selecting revenue rows");
     let mut tables = Vec::new();
     for (name, lf) in ROLLUPS.iter().zip(rollups(
         revenue.clone().lazy(),
@@ -320,6 +323,7 @@ pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
         tables.push((*name, lf.collect()?));
         crate::memory::release_free_pages();
     }
+    crate::log::memory("period rollups");
     if config.period != Period::Year {
         let yearly = with_periods(flows.clone().lazy(), Period::Year);
         for (name, lf) in YEARLY_ROLLUPS.iter().zip(rollups(
@@ -336,7 +340,11 @@ pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
     crate::memory::release_free_pages();
     crate::log::memory("rollups");
     let attributed = attributed_transfers(flows.lazy()).collect()?;
-    tables.push(("attributed_transfers", sorted_attributed(attributed)?));
+    crate::log::memory("selecting attributed transfers");
+    tables.push((
+        "attributed_transfers",
+        order::sorted_by_identity(attributed)?,
+    ));
     crate::memory::release_free_pages();
     crate::log::memory("sorting attributed transfers");
     tables.push(("addresses", ingested.addresses.clone()));
@@ -409,34 +417,8 @@ pub fn valued_flows(
         .select(FLOW_COLUMNS.map(col));
         anyhow::Context::context(flows.collect(), "valuing scam-bound transfers")
     })?;
+    crate::log::memory("valuing chunk groups");
     Ok(with_sender_ids(flows)?)
-}
-
-/// `attributed_transfers` sorted by [`crate::measure::ATTRIBUTED_KEYS`], a column at a
-/// time: the sorted copy of a column replaces the original at once, so
-/// millions of rows are never held twice. The order is computed over
-/// borrowed keys (polars' multi-column sort row-encodes every key first:
-/// +0.6 GB at 100M input rows).
-fn sorted_attributed(df: DataFrame) -> Result<DataFrame> {
-    let order = {
-        let chain: Vec<Option<&str>> = df.column("chain")?.str()?.iter().collect();
-        let tx: Vec<Option<&str>> = df.column("tx_hash")?.str()?.iter().collect();
-        let index: Vec<Option<i64>> = df.column("transfer_index")?.i64()?.iter().collect();
-        let mut order: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
-        let key = |i: &IdxSize| (chain[*i as usize], tx[*i as usize], index[*i as usize]);
-        // unique identities: an unstable sort is deterministic here
-        rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut order[..], |a, b| {
-            key(a).cmp(&key(b))
-        });
-        IdxCa::from_vec("order".into(), order)
-    };
-    let height = df.height();
-    let mut columns = df.into_columns();
-    for c in columns.iter_mut() {
-        *c = c.take(&order)?;
-        crate::memory::release_free_pages();
-    }
-    Ok(DataFrame::new(height, columns)?)
 }
 
 /// Revenue totals per period (the `revenue_total` table) from valued flows.

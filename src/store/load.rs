@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use anyhow::Result;
 use polars::prelude::*;
 
+use crate::load::scam_index::{ATTR, ScamIndex};
 use crate::load::sources::InputFile;
 use crate::load::{FILE, REJECT_COLUMNS, valid_columns};
-use crate::load::scam_index::{ATTR, ScamIndex};
 use crate::pipeline::ingest::Loaded;
 use crate::store::{Catalog, PartEntry, SourceEntry};
 use crate::validate::InputKind;
