@@ -7,30 +7,25 @@
 //! frames of the §7 tables, sorted by their keys. No I/O, no collect; the one
 //! eager step numbers the senders (`with_sender_ids`).
 
+use std::sync::Arc;
+
 use polars::prelude::*;
 
 use crate::config::Period;
+use crate::load::scam_index::ScamIndex;
 use crate::period::{label_expr, previous_year_start_expr, start_expr};
 use crate::pipeline::dedupe::FxBuild;
 use crate::pricing::{MICROS, to_micros};
 
-/// Add `flow` (`revenue`, `internal` or `self`) from the attribution keys.
+/// Add `flow` (`revenue`, `internal` or `self`) from the scam-address index.
 /// METHODOLOGY §6: scam → scam is internal, an address to itself is neither.
-pub fn classify_flows(transfers: LazyFrame, scam_keys: LazyFrame) -> LazyFrame {
-    let from_keys = scam_keys.select([
-        col("chain"),
-        col("address").alias("from_address"),
-        lit(true).alias("from_is_scam"),
-    ]);
-    let keys = [col("chain"), col("from_address")];
+pub fn classify_flows(transfers: LazyFrame, scam: &Arc<ScamIndex>) -> LazyFrame {
     let flow = when(col("from_address").eq(col("to_address")))
         .then(lit("self"))
-        .when(col("from_is_scam").fill_null(lit(false)))
+        .when(scam.is_scam("from_address"))
         .then(lit("internal"))
         .otherwise(lit("revenue"));
-    transfers
-        .join(from_keys, keys.clone(), keys, JoinArgs::new(JoinType::Left))
-        .with_column(flow.alias("flow"))
+    transfers.with_column(flow.alias("flow"))
 }
 
 /// Add `period`, `period_start` and `prev_start` from the UTC `day`.
@@ -345,10 +340,8 @@ mod tests {
 
     #[test]
     fn flows_are_revenue_internal_or_self() {
-        let keys = df!("chain" => ["tron", "tron"], "address" => ["TScamA", "TScamB"])
-            .unwrap()
-            .lazy();
-        let out = classify_flows(flows(), keys)
+        let keys = df!("chain" => ["tron", "tron"], "address" => ["TScamA", "TScamB"]).unwrap();
+        let out = classify_flows(flows(), &ScamIndex::new(&keys).unwrap())
             .sort(["from_address"], Default::default())
             .collect()
             .unwrap();

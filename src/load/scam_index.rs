@@ -68,7 +68,7 @@ impl ScamIndex {
     /// when the transfer does not reach a scam address.
     pub fn row_expr(self: &Arc<Self>) -> Expr {
         let index = Arc::clone(self);
-        Self::probe(ATTR, DataType::UInt32, move |to, chain| {
+        Self::probe("to_address", ATTR, DataType::UInt32, move |to, chain| {
             let rows: UInt32Chunked = to
                 .iter()
                 .zip(chain.iter())
@@ -82,24 +82,34 @@ impl ScamIndex {
     /// Whether each `(chain, to_address)` reaches a scam address (never
     /// null): a predicate polars can push into a Parquet scan.
     pub fn is_scam_bound(self: &Arc<Self>) -> Expr {
-        let index = Arc::clone(self);
-        Self::probe("scam_bound", DataType::Boolean, move |to, chain| {
-            let hits: Vec<bool> = to
-                .iter()
-                .zip(chain.iter())
-                .map(|(a, c)| index.row(c, a).is_some())
-                .collect();
-            BooleanChunked::from_slice("scam_bound".into(), &hits).into_column()
-        })
+        self.is_scam("to_address")
     }
 
-    /// An elementwise expression over `to_address` and `chain` whose
-    /// output column is `name` of type `dtype`.
-    fn probe<F>(name: &'static str, dtype: DataType, f: F) -> Expr
+    /// Whether each `(chain, <address>)` is a scam address (never null).
+    pub fn is_scam(self: &Arc<Self>, address: &str) -> Expr {
+        let index = Arc::clone(self);
+        Self::probe(
+            address,
+            "scam_bound",
+            DataType::Boolean,
+            move |to, chain| {
+                let hits: Vec<bool> = to
+                    .iter()
+                    .zip(chain.iter())
+                    .map(|(a, c)| index.row(c, a).is_some())
+                    .collect();
+                BooleanChunked::from_slice("scam_bound".into(), &hits).into_column()
+            },
+        )
+    }
+
+    /// An elementwise expression over `address` and `chain` whose output
+    /// column is `name` of type `dtype`.
+    fn probe<F>(address: &str, name: &'static str, dtype: DataType, f: F) -> Expr
     where
         F: Fn(&StringChunked, &StringChunked) -> Column + Send + Sync + 'static,
     {
-        col("to_address").map_many(
+        col(address).map_many(
             move |columns: &mut [Column]| Ok(f(columns[0].str()?, columns[1].str()?)),
             &[col("chain")],
             move |_, _| Ok(Field::new(name.into(), dtype.clone())),

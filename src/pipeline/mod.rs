@@ -403,15 +403,13 @@ pub fn valued_flows(
     config: &RunConfig,
 ) -> Result<DataFrame> {
     let daily = daily_prices(usable_prices(prices.clone().lazy())).collect()?;
+    let scam = ScamIndex::new(addresses)?;
     let flows = dedupe::map_groups(scam_transfers, GROUP_ROWS, |group| {
         let group = with_attribution(group, addresses)?;
         let day = col("block_time").floor_div(lit(86_400i64)).alias("day");
         let transfers = in_day_range(group.lazy().with_column(day), "day", day_range(config));
         let flows = with_periods(
-            value_transfers(
-                classify_flows(transfers, addresses.clone().lazy()),
-                daily.clone().lazy(),
-            ),
+            value_transfers(classify_flows(transfers, &scam), daily.clone().lazy()),
             config.period,
         )
         .select(FLOW_COLUMNS.map(col));

@@ -31,7 +31,7 @@ pub fn encode_parquet(name: &str, df: &DataFrame) -> Result<Vec<u8>> {
         .with_statistics(StatisticsOptions::full())
         .with_row_group_size(Some(ROW_GROUP_ROWS))
         .with_key_value_metadata(Some(metadata))
-        .set_parallel(false)
+        .set_parallel(true)
         .finish(&mut df);
     anyhow::Context::with_context(written, || format!("encoding {name}.parquet"))?;
     Ok(buf)

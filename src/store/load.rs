@@ -161,13 +161,13 @@ fn scam_bound(
             JoinArgs::new(JoinType::Inner),
         )
         .select(valid_columns(InputKind::Transfers, &extra));
-    let batches: Arc<Mutex<Vec<DataFrame>>> = Arc::default();
+    let batches: Arc<Mutex<Chunks>> = Arc::default();
     let sink = Arc::clone(&batches);
     let plan = joined.sink_batches(
         PlanCallback::new(move |batch: DataFrame| {
             sink.lock()
                 .map_err(|_| polars_err!(ComputeError: "store batches poisoned"))?
-                .push(crate::load::compact_strings(batch)?);
+                .push(batch)?;
             Ok(false)
         }),
         false,
@@ -177,19 +177,64 @@ fn scam_bound(
         plan.collect_with_engine(Engine::Streaming),
         "reading transfers from the store",
     )?;
-    let frames = std::mem::take(
+    let mut chunks = std::mem::take(
         &mut *batches
             .lock()
             .map_err(|_| anyhow::anyhow!("store batches poisoned"))?,
     );
-    // batches stay separate chunks: later stages work a group of chunks at
-    // a time and free each as they go
+    chunks.flush()?;
+    // chunks stay separate: later stages work a group of chunks at a time
+    // and free each as they go
     let schema = crate::load::valid_schema(InputKind::Transfers, &extra);
     let mut out = DataFrame::empty_with_schema(&schema);
-    for f in frames {
+    for f in chunks.done {
         out.vstack_mut(&f)?;
     }
     Ok(out)
+}
+
+/// Rows per chunk of the scam-bound rows read from a store.
+const CHUNK_ROWS: usize = 1 << 16;
+
+/// The scan's batches (a few hundred rows from each part file) merged into
+/// chunks of at least [`CHUNK_ROWS`]: at 100M rows a store has thousands of
+/// parts, and thousands of tiny chunks slow every later kernel.
+#[derive(Default)]
+struct Chunks {
+    pending: Vec<DataFrame>,
+    pending_rows: usize,
+    done: Vec<DataFrame>,
+}
+
+impl Chunks {
+    fn push(&mut self, batch: DataFrame) -> PolarsResult<()> {
+        if batch.height() == 0 {
+            return Ok(());
+        }
+        self.pending_rows += batch.height();
+        // a filtered string column still points into the whole row group's
+        // buffers (`to_address` is decoded for every row)
+        self.pending.push(crate::load::compact_strings(batch)?);
+        if self.pending_rows >= CHUNK_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Merge the pending batches into one chunk.
+    fn flush(&mut self) -> PolarsResult<()> {
+        let mut pending = std::mem::take(&mut self.pending).into_iter();
+        self.pending_rows = 0;
+        let Some(mut merged) = pending.next() else {
+            return Ok(());
+        };
+        for b in pending {
+            merged.vstack_mut(&b)?;
+        }
+        merged.rechunk_mut();
+        self.done.push(merged);
+        Ok(())
+    }
 }
 
 fn rejects_of(paths: &[PathBuf], index: &DataFrame) -> Result<DataFrame> {
