@@ -150,6 +150,10 @@ def store_bench(exe, work, rows, entry):
     shutil.rmtree(store, ignore_errors=True)
     entry["ingest_csv"] = timed([exe, "ingest", str(data / "transfers"), "--store", str(store), "--quiet"])
     entry["ingest_again"] = timed([exe, "ingest", str(data / "transfers"), "--store", str(store), "--quiet"])
+    # let the kernel write the new store out first: a scheduled run reads a
+    # store written long before, not one whose gigabytes are still being
+    # flushed while page cache is reclaimed under it
+    os.sync()
     out = work / f"out-store-{rows}"
     entry["scamtrends_store"] = timed([exe, "run", "--store", str(store), "--reports", str(data / "reports.csv"),
                                        "--prices", str(data / "prices.csv"), "--out", str(out), "--no-report",
