@@ -1,7 +1,7 @@
 //! `run --store DIR`: the transfers of a run read from the ingest store. Only
 //! the parts the catalog lists are read; `--from`/`--to` prune whole month
 //! partitions from the catalog and row groups by `block_time` statistics;
-//! the scam-address join runs in the scan, so only scam-bound rows are
+//! the scam-address test (`load::scam_index`) runs in the scan, so only scam-bound rows are
 //! collected. Rows read and rejects come from the catalog and the rejects
 //! parts, as they were counted at ingest.
 
@@ -149,7 +149,7 @@ fn scam_bound(
     // The scam-address test as a predicate the Parquet reader evaluates
     // first: it decodes `chain` and `to_address`, then every other column
     // only for the rows that pass (prefiltered decoding), instead of
-    // decoding whole row groups for the join to discard 97% of them.
+    // decoding whole row groups only to discard 97% of them.
     let scam_index = ScamIndex::new(addresses)?;
     lf = lf.filter(scam_index.is_scam_bound());
     let joined = lf
