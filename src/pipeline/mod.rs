@@ -435,7 +435,8 @@ pub fn as_of_day(
 ) -> Result<(DataFrame, DataFrame)> {
     let reports = reports_as_of(ingested.reports_used.clone().lazy(), Some(day));
     let addresses = attribute_addresses(reports, taxonomy).collect()?;
-    // `_attr` of the loaded rows indexes the latest attribution table
+    // re-point `_attr` at this attribution table (the loaded rows point into
+    // the latest one) and keep only the addresses known on `day`
     let index = ScamIndex::new(&addresses)?;
     let valid = ingested
         .transfers
