@@ -115,6 +115,7 @@ fn publish(
     for (name, df) in tables {
         staged.write(&format!("{name}.parquet"), &encode_parquet(name, df)?)?;
     }
+    crate::log::memory("writing tables");
     let mut manifest = Manifest {
         tool: Tool::default(),
         methodology_version: METHODOLOGY_VERSION,
