@@ -7,11 +7,13 @@ For each size (rows) it generates the dataset once as Parquet and once as CSV
   scamtrends run      (CSV, Parquet, and from the ingest store)
   DuckDB              bench/revenue_by_type.sql over the same files
 
-with /usr/bin/time -v (wall time, peak RSS), checks that DuckDB's revenue by
-type per quarter equals scamtrends' revenue_by_type.parquet to the cent, and
-writes bench/results/<date>.json plus a Markdown table for docs/benchmarks.md.
+with /usr/bin/time -v (wall time, peak RSS), each --repeat times, interleaved
+(reported: the median wall time and the largest peak RSS; every run is kept
+in the JSON), checks that DuckDB's revenue by type per quarter equals
+scamtrends' revenue_by_type.parquet to the cent in every run, and writes
+bench/results/<date>.json plus a Markdown table for docs/benchmarks.md.
 
-usage: python3 bench/run.py [--sizes 1000000,10000000,100000000] [--work DIR]
+usage: python3 bench/run.py [--sizes 1000000,10000000,100000000] [--repeat 3] [--work DIR] [--keep]
 needs: pip install duckdb; a release build (cargo build --release).
 """
 
@@ -108,10 +110,19 @@ def compare(run_dir, duck_csv):
     return {"equal": True, "rows": len(ours)}
 
 
+def summary(samples):
+    """Several runs of one command: the median wall time, the largest peak RSS."""
+    walls = sorted(x["wall_s"] for x in samples)
+    return {"wall_s": walls[len(walls) // 2], "peak_rss_mb": max(x["peak_rss_mb"] for x in samples),
+            "runs": samples}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000000,10000000,100000000")
     ap.add_argument("--work", default="/tmp/scamtrends-bench")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each timed command (median wall time, largest peak RSS)")
     ap.add_argument("--keep", action="store_true", help="keep generated data between runs")
     args = ap.parse_args()
     exe = binary()
@@ -119,23 +130,33 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     results = []
     for rows in [int(s) for s in args.sizes.split(",")]:
-        entry = {"rows": rows}
+        entry = {"rows": rows, "repeat": args.repeat}
         for fmt in ["parquet", "csv"]:
             data = work / f"{fmt}-{rows}"
             gen = generate(exe, rows, fmt, data)
             if gen:
                 entry[f"generate_{fmt}"] = gen
             entry[f"bytes_{fmt}"] = sum(f.stat().st_size for f in (data / "transfers").iterdir())
-            out = work / f"out-{fmt}-{rows}"
-            entry[f"scamtrends_{fmt}"] = timed([exe, "run", "--data", str(data), "--out", str(out),
-                                                "--no-report", "--quiet"])
-            entry[f"scamtrends_{fmt}"]["stages_ms"] = stage_timings(out)
-            duck_csv = work / f"duckdb-{fmt}-{rows}.csv"
-            entry[f"duckdb_{fmt}"] = duckdb_query(data, fmt, out / "addresses.parquet", duck_csv)
-            entry[f"equal_{fmt}"] = compare(out, duck_csv)
-            print(json.dumps({"rows": rows, "format": fmt, "scamtrends": entry[f"scamtrends_{fmt}"],
-                              "duckdb": entry[f"duckdb_{fmt}"], "equal": entry[f"equal_{fmt}"]}), flush=True)
-        store_bench(exe, work, rows, entry)
+        samples = {}
+        # repetitions interleaved, so that a slow spell of the machine falls
+        # on both engines rather than on one
+        for rep in range(args.repeat):
+            for fmt in ["parquet", "csv"]:
+                data, out = work / f"{fmt}-{rows}", work / f"out-{fmt}-{rows}"
+                ours = timed([exe, "run", "--data", str(data), "--out", str(out), "--no-report", "--quiet"])
+                ours["stages_ms"] = stage_timings(out)
+                duck_csv = work / f"duckdb-{fmt}-{rows}.csv"
+                duck = duckdb_query(data, fmt, out / "addresses.parquet", duck_csv)
+                equal = compare(out, duck_csv)
+                samples.setdefault(f"scamtrends_{fmt}", []).append(ours)
+                samples.setdefault(f"duckdb_{fmt}", []).append(duck)
+                if rep == 0 or not equal["equal"]:
+                    entry[f"equal_{fmt}"] = equal
+                print(json.dumps({"rows": rows, "format": fmt, "run": rep + 1, "scamtrends": ours,
+                                  "duckdb": duck, "equal": equal}), flush=True)
+        for key, runs in samples.items():
+            entry[key] = summary(runs)
+        store_bench(exe, work, rows, entry, args.repeat)
         results.append(entry)
         if not args.keep:
             for fmt in ["parquet", "csv"]:
@@ -143,25 +164,31 @@ def main():
     write_results(results)
 
 
-def store_bench(exe, work, rows, entry):
+def store_bench(exe, work, rows, entry, repeat):
     """Ingest the CSV export into a store once, then run from the store."""
     data = work / f"csv-{rows}"
     store = work / f"store-{rows}"
     shutil.rmtree(store, ignore_errors=True)
     entry["ingest_csv"] = timed([exe, "ingest", str(data / "transfers"), "--store", str(store), "--quiet"])
     entry["ingest_again"] = timed([exe, "ingest", str(data / "transfers"), "--store", str(store), "--quiet"])
+    entry["store_bytes"] = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
     # let the kernel write the new store out first: a scheduled run reads a
     # store written long before, not one whose gigabytes are still being
     # flushed while page cache is reclaimed under it
     os.sync()
     out = work / f"out-store-{rows}"
-    entry["scamtrends_store"] = timed([exe, "run", "--store", str(store), "--reports", str(data / "reports.csv"),
-                                       "--prices", str(data / "prices.csv"), "--out", str(out), "--no-report",
-                                       "--quiet"])
-    entry["scamtrends_store"]["stages_ms"] = stage_timings(out)
-    entry["equal_store"] = compare(out, work / f"duckdb-csv-{rows}.csv")
-    print(json.dumps({"rows": rows, "store": entry["scamtrends_store"], "ingest": entry["ingest_csv"],
-                      "equal": entry["equal_store"]}), flush=True)
+    runs = []
+    for rep in range(repeat):
+        run = timed([exe, "run", "--store", str(store), "--reports", str(data / "reports.csv"),
+                     "--prices", str(data / "prices.csv"), "--out", str(out), "--no-report", "--quiet"])
+        run["stages_ms"] = stage_timings(out)
+        runs.append(run)
+        equal = compare(out, work / f"duckdb-csv-{rows}.csv")
+        if rep == 0 or not equal["equal"]:
+            entry["equal_store"] = equal
+        print(json.dumps({"rows": rows, "store": run, "run": rep + 1, "ingest": entry["ingest_csv"],
+                          "equal": equal}), flush=True)
+    entry["scamtrends_store"] = summary(runs)
     shutil.rmtree(store, ignore_errors=True)
 
 
@@ -188,7 +215,8 @@ def write_results(results):
 
 
 def markdown(doc):
-    lines = ["| rows | input | scamtrends s | DuckDB s | ratio | scamtrends RSS MB | DuckDB RSS MB | equal |",
+    lines = ["| rows | input | scamtrends s (median) | DuckDB s (median) | ratio | scamtrends peak RSS MB (max) "
+             "| DuckDB peak RSS MB (max) | equal |",
              "|---:|---|---:|---:|---:|---:|---:|---|"]
     for r in doc["results"]:
         for fmt in ["parquet", "csv"]:
