@@ -8,7 +8,8 @@
 //! (nulls never match), done with an FxHash table we probe ourselves instead
 //! of polars' hash join: on the CSV path it runs over every input row, and
 //! from the store it is the predicate the Parquet reader evaluates before
-//! decoding the other columns.
+//! decoding the other columns, over the store's encoded addresses
+//! (`store::codec`), so that they are never turned back into text to be tested.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -28,27 +29,49 @@ pub const ATTRIBUTION: [&str; 2] = ["scam_type", "region"];
 /// `(chain, address)` → row of the attribution table.
 #[derive(Default)]
 pub struct ScamIndex {
-    rows: HashMap<String, HashMap<String, u32, FxBuild>, FxBuild>,
+    /// chain → address key → row. The key is the address's UTF-8 bytes, or
+    /// its store encoding for an index built by [`ScamIndex::for_store`].
+    rows: HashMap<String, HashMap<Box<[u8]>, u32, FxBuild>, FxBuild>,
     /// Hashes of every `(chain, address)`: a table small enough to stay in
     /// cache, so the 97% of transfers that miss are rejected by one probe.
     hashes: HashSet<u64, BuildHasherDefault<PassThrough>>,
+    /// Whether keys are store-encoded (probed columns are Binary).
+    stored: bool,
 }
 
 impl ScamIndex {
     /// Index an attribution table (`chain`, `address` columns).
     pub fn new(addresses: &DataFrame) -> Result<Arc<Self>> {
-        let mut index = ScamIndex::default();
+        Self::build(addresses, false)
+    }
+
+    /// Index an attribution table for probing the store's encoded address
+    /// columns (Binary, `store::codec`).
+    pub fn for_store(addresses: &DataFrame) -> Result<Arc<Self>> {
+        Self::build(addresses, true)
+    }
+
+    fn build(addresses: &DataFrame, stored: bool) -> Result<Arc<Self>> {
+        let mut index = ScamIndex {
+            stored,
+            ..Default::default()
+        };
         let chains = addresses.column("chain")?.str()?;
         let addrs = addresses.column("address")?.str()?;
         for (row, (c, a)) in chains.iter().zip(addrs.iter()).enumerate() {
             if let (Some(c), Some(a)) = (c, a) {
                 let row = u32::try_from(row)?;
-                index.hashes.insert(key_hash(c, a));
+                let key: Box<[u8]> = if stored {
+                    crate::store::codec::encode(a).into()
+                } else {
+                    a.as_bytes().into()
+                };
+                index.hashes.insert(key_hash(c, &key));
                 index
                     .rows
                     .entry(c.to_string())
                     .or_default()
-                    .entry(a.to_string())
+                    .entry(key)
                     .or_insert(row);
             }
         }
@@ -56,7 +79,7 @@ impl ScamIndex {
     }
 
     /// The attribution row of `(chain, address)`, if it is a scam address.
-    pub fn row(&self, chain: Option<&str>, address: Option<&str>) -> Option<u32> {
+    pub fn row(&self, chain: Option<&str>, address: Option<&[u8]>) -> Option<u32> {
         let (chain, address) = (chain?, address?);
         if !self.hashes.contains(&key_hash(chain, address)) {
             return None;
@@ -68,7 +91,7 @@ impl ScamIndex {
     /// when the transfer does not reach a scam address.
     pub fn row_expr(self: &Arc<Self>) -> Expr {
         let index = Arc::clone(self);
-        Self::probe("to_address", ATTR, DataType::UInt32, move |to, chain| {
+        self.probe("to_address", ATTR, DataType::UInt32, move |to, chain| {
             let rows: UInt32Chunked = to
                 .iter()
                 .zip(chain.iter())
@@ -88,7 +111,7 @@ impl ScamIndex {
     /// Whether each `(chain, <address>)` is a scam address (never null).
     pub fn is_scam(self: &Arc<Self>, address: &str) -> Expr {
         let index = Arc::clone(self);
-        Self::probe(
+        self.probe(
             address,
             "scam_bound",
             DataType::Boolean,
@@ -103,26 +126,38 @@ impl ScamIndex {
         )
     }
 
-    /// An elementwise expression over `address` and `chain` whose output
-    /// column is `name` of type `dtype`.
-    fn probe<F>(address: &str, name: &'static str, dtype: DataType, f: F) -> Expr
+    /// An elementwise expression over `address` (as bytes) and `chain`
+    /// whose output column is `name` of type `dtype`.
+    fn probe<F>(&self, address: &str, name: &'static str, dtype: DataType, f: F) -> Expr
     where
-        F: Fn(&StringChunked, &StringChunked) -> Column + Send + Sync + 'static,
+        F: Fn(&BinaryChunked, &StringChunked) -> Column + Send + Sync + 'static,
     {
+        let stored = self.stored;
         col(address).map_many(
-            move |columns: &mut [Column]| Ok(f(columns[0].str()?, columns[1].str()?)),
+            move |columns: &mut [Column]| {
+                let keys = match (stored, columns[0].dtype()) {
+                    (false, DataType::String) => columns[0].str()?.as_binary(),
+                    (true, DataType::Binary) => columns[0].binary()?.clone(),
+                    (_, dtype) => polars_bail!(
+                        SchemaMismatch: "scam-address test over {} of type {dtype}: the index was built for {}",
+                        columns[0].name(),
+                        if stored { "the store's encoded addresses" } else { "text addresses" }
+                    ),
+                };
+                Ok(f(&keys, columns[1].str()?))
+            },
             &[col("chain")],
             move |_, _| Ok(Field::new(name.into(), dtype.clone())),
         )
     }
 }
 
-/// FxHash of a `(chain, address)` key.
-fn key_hash(chain: &str, address: &str) -> u64 {
+/// FxHash of a `(chain, address key)`.
+fn key_hash(chain: &str, address: &[u8]) -> u64 {
     let mut h = Fx::default();
     h.write(chain.as_bytes());
     h.write_u8(0xff);
-    h.write(address.as_bytes());
+    h.write(address);
     h.finish()
 }
 
@@ -177,6 +212,31 @@ mod tests {
                 Some(false)
             ]
         );
+    }
+
+    #[test]
+    fn a_store_index_probes_encoded_addresses() {
+        let addresses = df!(
+            "chain" => ["ethereum", "tron"],
+            "address" => ["0x00ff", "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf"],
+        )
+        .unwrap();
+        let index = ScamIndex::for_store(&addresses).unwrap();
+        let transfers = df!(
+            "chain" => ["tron", "ethereum", "ethereum"],
+            "to_address" => ["TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf", "0x00ff", "0x00fe"],
+        )
+        .unwrap();
+        let encoded = transfers
+            .clone()
+            .lazy()
+            .with_column(crate::store::codec::encode_expr("to_address"));
+        let out = encoded.with_column(index.row_expr()).collect().unwrap();
+        let rows: Vec<Option<u32>> = out.column(ATTR).unwrap().u32().unwrap().iter().collect();
+        assert_eq!(rows, [Some(1), Some(0), None]);
+        // text addresses against a store index are an error, not a miss
+        let wrong = transfers.lazy().with_column(index.row_expr()).collect();
+        assert!(wrong.unwrap_err().to_string().contains("encoded addresses"));
     }
 
     #[test]

@@ -22,16 +22,20 @@ use crate::load::{REJECT_COLUMNS, validated_frame};
 use crate::log::info;
 use crate::period::label_expr;
 use crate::publish::lock::OutputLock;
-use crate::store::{Catalog, PartEntry, SourceEntry};
+use crate::store::{Catalog, PartEntry, SourceEntry, codec};
 use crate::validate::InputKind;
 
-/// Columns of a store part: the typed transfer, where it came from, and the
-/// reject columns (null in transfers parts).
+/// Columns of a store part: the typed transfer (hashes and addresses in the
+/// store's encoding, `store::codec`), where it came from, and the reject
+/// columns (null in transfers parts).
 pub fn store_columns() -> Vec<Expr> {
     let mut exprs: Vec<Expr> = InputKind::Transfers
         .columns()
         .iter()
-        .map(|c| col(c.name))
+        .map(|c| match codec::ENCODED.contains(&c.name) {
+            true => codec::encode_expr(c.name),
+            false => col(c.name),
+        })
         .collect();
     exprs.push(col(crate::load::scan::ROW));
     exprs.extend(REJECT_COLUMNS[2..].iter().map(|c| col(*c)));

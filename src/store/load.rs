@@ -1,8 +1,8 @@
 //! `run --store DIR`: the transfers of a run read from the ingest store. Only
 //! the parts the catalog lists are read; `--from`/`--to` prune whole month
 //! partitions from the catalog and row groups by `block_time` statistics;
-//! the scam-address test (`load::scam_index`) runs in the scan, so only scam-bound rows are
-//! collected. Rows read and rejects come from the catalog and the rejects
+//! the scam-address test (`load::scam_index`) runs in the scan on the stored
+//! bytes, so only scam-bound rows are collected and turned back into text. Rows read and rejects come from the catalog and the rejects
 //! parts, as they were counted at ingest.
 
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use crate::load::scam_index::{ATTR, ScamIndex};
 use crate::load::sources::InputFile;
 use crate::load::{FILE, REJECT_COLUMNS, valid_columns};
 use crate::pipeline::ingest::Loaded;
-use crate::store::{Catalog, PartEntry, SourceEntry};
+use crate::store::{Catalog, PartEntry, SourceEntry, codec};
 use crate::validate::InputKind;
 
 /// Inclusive UTC day numbers (days since 1970-01-01) of `--from`/`--to`.
@@ -147,13 +147,15 @@ fn scam_bound(
         lf = lf.filter(col("block_time").lt(lit((to + 1) * 86_400)));
     }
     // The scam-address test as a predicate the Parquet reader evaluates
-    // first: it decodes `chain` and `to_address`, then every other column
-    // only for the rows that pass (prefiltered decoding), instead of
-    // decoding whole row groups only to discard 97% of them.
-    let scam_index = ScamIndex::new(addresses)?;
+    // first: it decodes `chain` and `to_address` (bytes, probed as stored),
+    // then every other column only for the rows that pass (prefiltered
+    // decoding), instead of decoding whole row groups only to discard 97% of
+    // them. Only those rows' hashes and addresses are turned back into text.
+    let scam_index = ScamIndex::for_store(addresses)?;
     lf = lf.filter(scam_index.is_scam_bound());
     let joined = lf
         .with_column(scam_index.row_expr())
+        .with_columns(codec::ENCODED.map(codec::decode_expr))
         .join(
             index.clone().lazy(),
             [col("_source")],
@@ -212,8 +214,8 @@ impl Chunks {
             return Ok(());
         }
         self.pending_rows += batch.height();
-        // a filtered string column still points into the whole row group's
-        // buffers (`to_address` is decoded for every row)
+        // a string column decoded under the filter mask can still point
+        // into buffers shared with the rows it dropped
         self.pending.push(crate::load::compact_strings(batch)?);
         if self.pending_rows >= CHUNK_ROWS {
             self.flush()?;

@@ -4,7 +4,8 @@
 //!
 //! Layout of `--store DIR`:
 //! - `transfers/chain=<chain>/month=<YYYY-MM>/<sha12>-<n>.parquet`: accepted
-//!   rows, typed and normalised (block_time in UTC seconds), with `_source`
+//!   rows, typed and normalised (block_time in UTC seconds; `tx_hash` and the
+//!   addresses as bytes, `codec.rs`), with `_source`
 //!   (the export's path) and `_row` so that de-duplication keeps METHODOLOGY
 //!   §2's order;
 //! - `rejects/<sha12>-<n>.parquet`: rejected rows, with reason, column, value;
@@ -14,6 +15,7 @@
 //!
 //! `ingest.rs` writes the store, `load.rs` reads it for `run --store`.
 
+pub mod codec;
 pub mod ingest;
 pub mod load;
 
@@ -28,8 +30,9 @@ use crate::load::sources::FileFormat;
 
 /// The catalog file's name inside the store.
 pub const CATALOG: &str = "catalog.json";
-/// Version of the store layout.
-pub const STORE_FORMAT: u32 = 1;
+/// Version of the store layout. 2: hashes and addresses stored as bytes
+/// (`codec`); a format-1 store has to be ingested again.
+pub const STORE_FORMAT: u32 = 2;
 
 /// Every export in the store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,7 +100,8 @@ impl Catalog {
             .map_err(|e| bad_input(format!("--store {}: {e}", path.display())))?;
         if catalog.store_format != STORE_FORMAT {
             return Err(bad_input(format!(
-                "--store {}: store format {} (this scamtrends reads {STORE_FORMAT})",
+                "--store {}: store format {} (this scamtrends reads {STORE_FORMAT}; \
+                 ingest the exports again into a new store directory)",
                 path.display(),
                 catalog.store_format
             )));

@@ -179,3 +179,111 @@ fn verify_checks_the_store_and_if_changed_follows_it() {
         "{said}"
     );
 }
+
+/// The first parquet part under `dir`.
+fn first_part(dir: &Path) -> std::path::PathBuf {
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        let mut entries: Vec<_> = fs::read_dir(&d)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "parquet") {
+                return path;
+            }
+        }
+    }
+    panic!("no part under {}", dir.display());
+}
+
+#[test]
+fn real_ethereum_exports_round_trip_through_the_stores_byte_encoding() {
+    let w = Workdir::new();
+    let export = crate::workdir::shared()
+        .join("data/ethereum-etl/token_transfers_blocks_17173049_17173050.json");
+    // three receivers of the real export, reported as scam addresses
+    let text = fs::read_to_string(&export).unwrap();
+    let mut reports =
+        String::from("report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n");
+    for (i, line) in text.lines().take(3).enumerate() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        let to = row["to_address"].as_str().unwrap();
+        reports.push_str(&format!(
+            "R{i},2023-01-01,ethereum,{to},phishing,US,,test\n"
+        ));
+    }
+    w.write("reports.csv", reports);
+    let export = export.to_str().unwrap();
+    w.run_ok(&["ingest", export, "--store", "store"]);
+    let part = read_parquet(&first_part(&w.path("store/transfers")));
+    for (column, bytes) in [("tx_hash", 33), ("from_address", 21), ("to_address", 21)] {
+        let stored = part.column(column).unwrap().binary().unwrap().clone();
+        assert_eq!(
+            stored.get(0).unwrap().len(),
+            bytes,
+            "{column}: tag and the bytes of the hex"
+        );
+    }
+    w.run_ok(&[
+        "run",
+        "--transfers",
+        export,
+        "--reports",
+        "reports.csv",
+        "--out",
+        "direct",
+    ]);
+    w.run_ok(&[
+        "run",
+        "--store",
+        "store",
+        "--reports",
+        "reports.csv",
+        "--out",
+        "stored",
+    ]);
+    let direct = w.table("direct/attributed_transfers.parquet");
+    assert!(direct.height() >= 3, "{direct}");
+    for t in TABLES {
+        let (a, b) = (
+            w.table(&format!("direct/{t}.parquet")),
+            w.table(&format!("stored/{t}.parquet")),
+        );
+        assert!(a.equals_missing(&b), "{t}:\n{a}\n{b}");
+    }
+}
+
+#[test]
+fn a_store_of_an_older_format_is_refused_with_what_to_do() {
+    let w = Workdir::new();
+    w.copy_dir(&fixture("multi_file"), "data");
+    ingested(&w);
+    let catalog = fs::read_to_string(w.path("store/catalog.json")).unwrap();
+    assert!(catalog.contains("\"store_format\": 2"), "{catalog}");
+    w.write(
+        "store/catalog.json",
+        catalog.replace("\"store_format\": 2", "\"store_format\": 1"),
+    );
+    let args = [
+        "run",
+        "--store",
+        "store",
+        "--reports",
+        "data/reports.csv",
+        "--prices",
+        "data/prices.csv",
+        "--out",
+        "out",
+    ];
+    let said = w.run_fails(&args, 3);
+    assert!(
+        said.contains("store format 1") && said.contains("ingest the exports again"),
+        "{said}"
+    );
+    assert!(!w.path("out").exists(), "no partial output");
+}
