@@ -104,9 +104,10 @@ pub fn memory(stage: &str) {
     emit(
         "info",
         &format!(
-            "memory after {stage}: {} MB resident, {} MB peak (+{since} ms)",
+            "memory after {stage}: {} MB resident, {} MB peak (+{since} ms){}",
             field("VmRSS:"),
-            field("VmHWM:")
+            field("VmHWM:"),
+            crate::memory::heap_summary()
         ),
     );
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::error::bad_input;
 use crate::load::mapping::KindMapping;
-use crate::load::scam_index::{ATTR, ScamIndex};
+use crate::load::scam_index::{ATTR, ScamIndex, address_column, share_to_address};
 use crate::load::scan::ROW;
 use crate::load::sources::InputFile;
 use crate::load::{
@@ -85,7 +85,7 @@ pub fn load_transfers(
     mapping: Option<&KindMapping>,
 ) -> Result<Loaded> {
     let kind = InputKind::Transfers;
-    let mut parts = FileParts::new(kind);
+    let mut parts = FileParts::new(kind, address_column(addresses)?);
     let index = ScamIndex::new(addresses)?;
     let bar = crate::log::progress(files.iter().map(|f| f.bytes).sum(), "streaming transfers");
     for (i, file) in files.iter().enumerate() {
@@ -126,16 +126,19 @@ struct FileParts {
     valid: DataFrame,
     rejects: DataFrame,
     rows_read: Vec<u64>,
+    /// The attribution table's addresses, which valid rows' `to_address` share.
+    address: StringChunked,
 }
 
 impl FileParts {
-    fn new(kind: InputKind) -> Self {
+    fn new(kind: InputKind, address: StringChunked) -> Self {
         let kept = DataFrame::empty_with_schema(&kept_schema(kind, &TRANSFER_EXTRA));
         FileParts {
             kind,
             valid: DataFrame::empty_with_schema(&valid_schema(kind, &TRANSFER_EXTRA)),
             rejects: kept.select(REJECT_COLUMNS).unwrap_or_default(),
             rows_read: Vec::new(),
+            address,
         }
     }
 
@@ -148,7 +151,8 @@ impl FileParts {
             .filter(&!rejected)?
             .lazy()
             .select(valid_columns(self.kind, &TRANSFER_EXTRA));
-        self.valid.vstack_mut(&valid.collect()?)?;
+        let valid = share_to_address(valid.collect()?, &self.address)?;
+        self.valid.vstack_mut(&valid)?;
         Ok(())
     }
 

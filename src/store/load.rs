@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::load::scam_index::{ATTR, ScamIndex};
+use crate::load::scam_index::{ATTR, ScamIndex, address_column, share_to_address};
 use crate::load::sources::InputFile;
 use crate::load::{FILE, REJECT_COLUMNS, valid_columns};
 use crate::pipeline::ingest::Loaded;
@@ -151,11 +151,17 @@ fn scam_bound(
     // then every other column only for the rows that pass (prefiltered
     // decoding), instead of decoding whole row groups only to discard 97% of
     // them. Only those rows' hashes and addresses are turned back into text.
+    // `to_address` is not decoded at all: it becomes the attribution table's
+    // own copy of the address (`share_to_address`) once the rows are in.
     let scam_index = ScamIndex::for_store(addresses)?;
     lf = lf.filter(scam_index.is_scam_bound());
     let joined = lf
         .with_column(scam_index.row_expr())
-        .with_columns(codec::ENCODED.map(codec::decode_expr))
+        .with_columns([
+            codec::decode_expr("tx_hash"),
+            codec::decode_expr("from_address"),
+            lit(NULL).cast(DataType::String).alias("to_address"),
+        ])
         .join(
             index.clone().lazy(),
             [col("_source")],
@@ -189,8 +195,9 @@ fn scam_bound(
     // and free each as they go
     let schema = crate::load::valid_schema(InputKind::Transfers, &extra);
     let mut out = DataFrame::empty_with_schema(&schema);
+    let address = address_column(addresses)?;
     for f in chunks.done {
-        out.vstack_mut(&f)?;
+        out.vstack_mut(&share_to_address(f, &address)?)?;
     }
     Ok(out)
 }
