@@ -313,29 +313,28 @@ pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
     // the rows every revenue table groups, once (a quarter of the flows' bytes)
     let revenue = revenue_rows(flows.clone().lazy()).collect()?;
     crate::log::memory("selecting revenue rows");
-    let mut tables = Vec::new();
-    for (name, lf) in ROLLUPS.iter().zip(rollups(
+    let mut names: Vec<&str> = ROLLUPS.to_vec();
+    let mut plans: Vec<LazyFrame> = rollups(
         revenue.clone().lazy(),
         flows.clone().lazy(),
         reports.clone(),
         config.period,
-    )) {
-        tables.push((*name, lf.collect()?));
-        crate::memory::release_free_pages();
-    }
-    crate::log::memory("period rollups");
+    )
+    .into_iter()
+    .collect();
     if config.period != Period::Year {
         let yearly = with_periods(flows.clone().lazy(), Period::Year);
-        for (name, lf) in YEARLY_ROLLUPS.iter().zip(rollups(
+        names.extend(YEARLY_ROLLUPS);
+        plans.extend(rollups(
             by_year(revenue.clone().lazy()),
             yearly,
             reports,
             Period::Year,
-        )) {
-            tables.push((*name, lf.collect()?));
-            crate::memory::release_free_pages();
-        }
+        ));
     }
+    let results = collect_rollups(plans, revenue.height())?;
+    let mut tables: Vec<(&str, DataFrame)> = names.into_iter().zip(results).collect();
+    crate::log::memory("period rollups");
     drop(revenue);
     crate::memory::release_free_pages();
     crate::log::memory("rollups");
@@ -350,6 +349,31 @@ pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
     tables.push(("addresses", ingested.addresses.clone()));
     tables.push(("rejects", rejects_table(ingested)?));
     Ok(Tables { tables })
+}
+
+/// Revenue rows up to which the rollups run as one query.
+const ROLLUPS_TOGETHER_ROWS: usize = 1_000_000;
+
+/// Collect the rollup plans: as one query (ten sinks, run side by side) when
+/// the revenue frame is small, where each plan's fixed cost dominates (10M
+/// input rows: 0.5-0.7 s -> 0.4 s); one after another, handing freed memory
+/// back between them, when it is large, where running them side by side
+/// would add their transients (100M rows: +110 MB at the peak).
+fn collect_rollups(plans: Vec<LazyFrame>, revenue_rows: usize) -> Result<Vec<DataFrame>> {
+    if revenue_rows <= ROLLUPS_TOGETHER_ROWS {
+        let plans = plans.into_iter().map(|lf| lf.logical_plan).collect();
+        return Ok(LazyFrame::collect_all_with_engine(
+            plans,
+            Engine::Auto,
+            OptFlags::default(),
+        )?);
+    }
+    let mut out = Vec::with_capacity(plans.len());
+    for lf in plans {
+        out.push(lf.collect()?);
+        crate::memory::release_free_pages();
+    }
+    Ok(out)
 }
 
 /// The five §7 rollups of valued flows (periods already assigned) and reports.
