@@ -18,7 +18,8 @@ const TABLES: [&str; 8] = [
     "rejects",
 ];
 
-fn store_run(w: &Workdir, out: &str, extra: &[&str]) -> std::process::Output {
+/// `run --store store` on the fixture's reports and prices, into `out`.
+fn store_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "run",
         "--store",
@@ -31,7 +32,11 @@ fn store_run(w: &Workdir, out: &str, extra: &[&str]) -> std::process::Output {
         out,
     ];
     args.extend(extra);
-    w.run_ok(&args)
+    args
+}
+
+fn store_run(w: &Workdir, out: &str, extra: &[&str]) -> std::process::Output {
+    w.run_ok(&store_args(out, extra))
 }
 
 fn parquet_parts(dir: &Path) -> usize {
@@ -269,18 +274,7 @@ fn a_store_of_an_older_format_is_refused_with_what_to_do() {
         "store/catalog.json",
         catalog.replace("\"store_format\": 2", "\"store_format\": 1"),
     );
-    let args = [
-        "run",
-        "--store",
-        "store",
-        "--reports",
-        "data/reports.csv",
-        "--prices",
-        "data/prices.csv",
-        "--out",
-        "out",
-    ];
-    let said = w.run_fails(&args, 3);
+    let said = w.run_fails(&store_args("out", &[]), 3);
     assert!(
         said.contains("store format 1") && said.contains("ingest the exports again"),
         "{said}"
