@@ -334,10 +334,10 @@ pub fn measure(ingested: &mut Ingested, config: &RunConfig) -> Result<Tables> {
     }
     let results = collect_rollups(plans, revenue.height())?;
     let mut tables: Vec<(&str, DataFrame)> = names.into_iter().zip(results).collect();
-    crate::log::memory("period rollups");
+    crate::log::memory("rollups (period and yearly)");
     drop(revenue);
     crate::memory::release_free_pages();
-    crate::log::memory("rollups");
+    crate::log::memory("freeing the revenue rows");
     let attributed = attributed_transfers(flows.lazy()).collect()?;
     crate::log::memory("selecting attributed transfers");
     tables.push((
