@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
-use crate::load::ethereum_etl::{PRESET_CANONICAL, PRESET_TOKEN_TRANSFERS, PRESET_TRANSACTIONS};
+use crate::names::{PRESET_CANONICAL, PRESET_TOKEN_TRANSFERS, PRESET_TRANSACTIONS};
 
 /// Parse `std::env::args`, exiting with code 2 on a usage error.
 pub fn parse() -> Cli {

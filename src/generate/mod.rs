@@ -15,10 +15,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
-use crate::cli::{FormatArg, GenerateArgs};
-use crate::error::ScamError;
 use crate::log::info;
-use crate::publish::manifest::SYNTHETIC_MARKER;
+use crate::names::SYNTHETIC_MARKER;
 use rng::Rng;
 use transfers::{RowSource, Transfer};
 
@@ -36,21 +34,6 @@ pub struct GenerateConfig {
     pub out: PathBuf,
     pub parquet: bool,
     pub files: u32,
-}
-
-impl GenerateConfig {
-    pub fn from_args(args: GenerateArgs) -> Result<Self> {
-        if args.files == 0 || args.rows == 0 {
-            return Err(ScamError::Usage("--rows and --files must be at least 1".into()).into());
-        }
-        Ok(GenerateConfig {
-            rows: args.rows,
-            seed: args.seed,
-            out: args.out,
-            parquet: matches!(args.format, FormatArg::Parquet),
-            files: args.files,
-        })
-    }
 }
 
 /// Write the dataset.
@@ -316,7 +299,7 @@ fn write_prices(path: &Path, rows: &[prices::PriceRow]) -> Result<()> {
         BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?);
     writeln!(w, "date,asset,price_usd")?;
     for r in rows {
-        let date = crate::period::date_string(r.day).unwrap_or_default();
+        let date = crate::method::period::date_string(r.day).unwrap_or_default();
         let price = r.price.map(|p| p.to_string()).unwrap_or_default();
         writeln!(w, "{date},{},{price}", r.asset)?;
     }

@@ -6,13 +6,17 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::RunConfig;
-use crate::pipeline::ingest::FileCounts;
+use crate::model::{FileCounts, RunConfig};
+use crate::names::SYNTHETIC_MARKER;
 use crate::publish::OutputFile;
-use crate::report::publish::ReportRecord;
 
-/// The marker file `scamtrends generate` writes into a synthetic dataset.
-pub const SYNTHETIC_MARKER: &str = "SYNTHETIC";
+/// What the manifest records about the report of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRecord {
+    pub definition: String,
+    pub definition_sha256: String,
+    pub headline_year: i32,
+}
 
 /// Whether any input file sits in (or one level below) a directory holding
 /// the synthetic-data marker.

@@ -2,20 +2,21 @@
 //!
 //! Everything is written into a temporary directory beside `--out`, then the
 //! directory is renamed into place: a failed or killed run leaves the previous
-//! complete output untouched and never a half-written one.
+//! complete output untouched and never a half-written one. Also the lock on
+//! `--out`, the manifest, Parquet encoding, and reading published tables back
+//! (`readback`, for `report --run`, `query` and `verify`).
 
 pub mod lock;
 pub mod manifest;
 pub mod parquet;
-pub mod revisions_chart;
-pub mod unchanged;
+pub mod readback;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::load::sources::hex;
+use crate::readers::sources::hex;
 
 /// One written output file.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -6,8 +6,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-/// The methodology version every table follows.
-pub const METHODOLOGY_VERSION: &str = "1";
+use crate::names::METHODOLOGY_VERSION;
 
 /// Rows per row group: bounded so readers can skip by statistics.
 const ROW_GROUP_ROWS: usize = 65_536;

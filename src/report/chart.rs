@@ -577,7 +577,7 @@ mod tests {
     #[test]
     fn png_decodes_to_1200_by_700_and_is_not_blank() {
         let png = render_png(&sample_chart(Shape::Bars)).unwrap();
-        let image = crate::report::png::decode_rgb(&png).unwrap();
+        let image = crate::report::png::decoder::decode_rgb(&png).unwrap();
         assert_eq!((image.width, image.height), (1200, 700));
         let colours: std::collections::BTreeSet<&[u8]> = image.pixels.chunks(3).collect();
         assert!(colours.len() > 20, "only {} colours", colours.len());

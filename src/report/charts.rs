@@ -6,12 +6,12 @@
 
 use plotters::style::RGBColor;
 
-use crate::config::Period;
+use crate::model::Period;
 use crate::report::chart::{Chart, Series, Shape, Unit};
+use crate::report::context::losses_by_type;
 use crate::report::data::{Rollup, RunData, cents};
 use crate::report::definition::ChartKind;
 use crate::report::format::type_name;
-use crate::report::headlines::losses_by_type;
 
 /// Canonical scam types in METHODOLOGY §3 priority order, with their colours.
 const TYPE_COLORS: [(&str, RGBColor); 7] = [
@@ -24,7 +24,7 @@ const TYPE_COLORS: [(&str, RGBColor); 7] = [
     ("other", RGBColor(128, 128, 128)),
 ];
 /// Colours for non-type series (regions), same palette.
-const PALETTE: [RGBColor; 7] = [
+pub const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 114, 178),
     RGBColor(230, 159, 0),
     RGBColor(0, 158, 115),

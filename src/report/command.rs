@@ -1,7 +1,7 @@
 //! The `scamtrends run` command line that reproduces a run, rebuilt from the
 //! parameters recorded in its manifest (shell-quoted where needed).
 
-use crate::config::RunConfig;
+use crate::model::RunConfig;
 
 /// One `scamtrends run …` line, flags in a fixed order.
 pub fn run_command(p: &RunConfig) -> String {

@@ -4,17 +4,16 @@
 //! is ordinary Rust with no dataframe code.
 //!
 //! In: the run's tables (in memory during `run`, or read back from the run
-//! directory's Parquet by `report --run`) and its manifest JSON. Out: `RunData`.
+//! directory's Parquet by `report --run`, `publish::readback`) and its
+//! manifest JSON. Out: `RunData`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use serde::Deserialize;
 
-use crate::config::{Period, RunConfig};
-use crate::error::bad_input;
+use crate::model::{Period, RunConfig};
 
 /// One row of a revenue rollup; `key` is the scam type or region ("" for totals).
 #[derive(Debug, Clone, PartialEq)]
@@ -161,25 +160,10 @@ impl RunData {
             provenance,
         })
     }
-
-    /// Read a published run directory (Parquet tables and manifest.json).
-    pub fn read(dir: &Path) -> Result<Self> {
-        let manifest_path = dir.join("manifest.json");
-        let manifest = std::fs::read(&manifest_path)
-            .map_err(|e| bad_input(format!("--run {}: {e}", manifest_path.display())))?;
-        let mut tables = BTreeMap::new();
-        for name in REPORT_TABLES {
-            let path = dir.join(format!("{name}.parquet"));
-            if path.exists() {
-                tables.insert(name.to_string(), read_parquet(&path)?);
-            }
-        }
-        RunData::from_tables(&tables, &manifest)
-    }
 }
 
 /// Every table a report may read.
-const REPORT_TABLES: [&str; 10] = [
+pub const REPORT_TABLES: [&str; 10] = [
     "revenue_by_type",
     "revenue_by_region",
     "revenue_total",
@@ -191,13 +175,6 @@ const REPORT_TABLES: [&str; 10] = [
     "addresses",
     "rejects",
 ];
-
-fn read_parquet(path: &Path) -> Result<DataFrame> {
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    anyhow::Context::with_context(ParquetReader::new(file).finish(), || {
-        format!("reading {}", path.display())
-    })
-}
 
 fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>> {
     let c = df.column(name)?.str()?;

@@ -3,20 +3,19 @@
 //! headline, the sections and charts in order, and extra SQL tables.
 //!
 //! `reports/quarterly.toml` is compiled in as the built-in default, so a run
-//! from any directory gets the same report; when the file exists in the
-//! current directory, the file is used (and recorded with its hash).
+//! from any directory gets the same report. Parsing and checking only: the
+//! job reads definition and query files (`job::definition`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Period, RegionLevel};
 use crate::error::{bad_input, usage};
+use crate::model::{Period, RegionLevel};
 
-/// Path of the default definition, relative to the working directory.
-pub const DEFAULT_DEFINITION: &str = "reports/quarterly.toml";
-const BUILT_IN: &str = include_str!("../../reports/quarterly.toml");
+/// The built-in definition's text (`reports/quarterly.toml`).
+pub const BUILT_IN: &str = include_str!("../../reports/quarterly.toml");
 /// The query files the built-in definition names, compiled in beside it.
 const BUILT_IN_QUERIES: [(&str, &str); 3] = [
     (
@@ -152,27 +151,16 @@ pub struct LoadedDefinition {
 }
 
 impl LoadedDefinition {
-    /// `path` when given; else `reports/quarterly.toml` when present; else the built-in copy.
-    pub fn load(path: Option<&Path>) -> Result<LoadedDefinition> {
-        let default = Path::new(DEFAULT_DEFINITION);
-        match path {
-            Some(p) => Self::from_file(p),
-            None if default.exists() => Self::from_file(default),
-            None => Self::parse(BUILT_IN, format!("built-in {DEFAULT_DEFINITION}"), true),
-        }
-    }
-
-    fn from_file(path: &Path) -> Result<LoadedDefinition> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| bad_input(format!("report definition {}: {e}", path.display())))?;
-        Self::parse(&text, path.display().to_string(), false)
-    }
-
-    fn parse(text: &str, source: String, built_in: bool) -> Result<LoadedDefinition> {
+    /// Parse a definition's text; `query_text` reads each query file it names.
+    pub fn parse(
+        text: &str,
+        source: String,
+        query_text: impl Fn(&Path) -> std::result::Result<String, String>,
+    ) -> Result<LoadedDefinition> {
         let mut definition: ReportDefinition = toml::from_str(text)
             .map_err(|e| bad_input(format!("report definition {source}: {e}")))?;
         for q in &mut definition.queries {
-            q.sql = query_text(&q.file, built_in).map_err(|e| {
+            q.sql = query_text(&q.file).map_err(|e| {
                 bad_input(format!(
                     "report definition {source}: query {}: {e}",
                     q.file.display()
@@ -180,7 +168,7 @@ impl LoadedDefinition {
             })?;
         }
         let sha256 =
-            crate::load::sources::hex(&<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
+            crate::readers::sources::hex(&<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
         Ok(LoadedDefinition {
             definition,
             source,
@@ -227,25 +215,27 @@ fn name<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-fn query_text(file: &Path, built_in: bool) -> std::result::Result<String, String> {
-    match std::fs::read_to_string(file) {
-        Ok(text) => Ok(text),
-        Err(e) if built_in => BUILT_IN_QUERIES
-            .iter()
-            .find(|(name, _)| Path::new(name) == file)
-            .map(|(_, sql)| sql.to_string())
-            .ok_or_else(|| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    }
+/// The text of a query file the built-in definition names.
+pub fn built_in_query(file: &Path) -> Option<&'static str> {
+    BUILT_IN_QUERIES
+        .iter()
+        .find(|(name, _)| Path::new(name) == file)
+        .map(|(_, sql)| *sql)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn built_in(file: &Path) -> std::result::Result<String, String> {
+        built_in_query(file)
+            .map(str::to_string)
+            .ok_or_else(|| "not built in".to_string())
+    }
+
     #[test]
     fn the_built_in_definition_parses_with_its_queries() {
-        let d = LoadedDefinition::parse(BUILT_IN, "built-in".into(), true).unwrap();
+        let d = LoadedDefinition::parse(BUILT_IN, "built-in".into(), built_in).unwrap();
         assert_eq!(d.definition.year, YearChoice::Latest);
         assert_eq!(d.definition.period, Some(Period::Quarter));
         assert_eq!(d.definition.charts.len(), 6);
@@ -261,25 +251,26 @@ mod tests {
     #[test]
     fn a_year_and_unknown_keys() {
         let text = "title = \"t\"\nyear = 2023\nsections = [\"headlines\"]\n";
-        let d = LoadedDefinition::parse(text, "t.toml".into(), false).unwrap();
+        let d = LoadedDefinition::parse(text, "t.toml".into(), built_in).unwrap();
         assert_eq!(d.definition.year, YearChoice::Year(2023));
         let bad = LoadedDefinition::parse(
             "title = \"t\"\nsections = []\ncolour = 1\n",
             "t.toml".into(),
-            false,
+            built_in,
         );
         assert!(format!("{:#}", bad.unwrap_err()).contains("unknown field `colour`"));
         let bad = LoadedDefinition::parse(
             "title = \"t\"\nyear = \"last\"\nsections = []\n",
             "t.toml".into(),
-            false,
+            built_in,
         );
         assert!(format!("{:#}", bad.unwrap_err()).contains("t.toml"));
     }
 
     #[test]
     fn a_run_with_another_period_is_refused_by_name() {
-        let d = LoadedDefinition::parse(BUILT_IN, "reports/quarterly.toml".into(), true).unwrap();
+        let d =
+            LoadedDefinition::parse(BUILT_IN, "reports/quarterly.toml".into(), built_in).unwrap();
         let err = d
             .check_run(Period::Month, RegionLevel::Subregion)
             .unwrap_err();

@@ -3,12 +3,11 @@
 //! ID. Nothing is hard-coded about the data: a sentence says "rose" or
 //! "fell" because of the sign of the value it quotes.
 
-use crate::config::Period;
-use crate::report::data::{Rollup, RunData, TableNames, cents};
+use crate::report::context::{Context, losses_by_type, period_word, ranked};
+use crate::report::data::{Rollup, TableNames, cents};
 use crate::report::document::{Block, Part, heading, text};
 use crate::report::figures::{Figure, Unit};
 use crate::report::format::{slug, type_code, type_name, type_phrase};
-use crate::report::sections::Context;
 
 /// Whose figures: every scam address, one scam type, or one region.
 #[derive(Debug, Clone)]
@@ -203,14 +202,6 @@ pub fn headlines(ctx: &mut Context) -> Vec<Block> {
     blocks
 }
 
-pub fn period_word(p: Period) -> &'static str {
-    match p {
-        Period::Quarter => "quarter",
-        Period::Month => "month",
-        Period::Year => "day",
-    }
-}
-
 fn total_sentence(ctx: &mut Context) -> Option<Vec<Part>> {
     let row = ctx.year_row(&ctx.data.year_total, "")?;
     let scope = Scope::All;
@@ -270,17 +261,6 @@ fn type_sentence(ctx: &mut Context, scam_type: &str) -> Option<Vec<Part>> {
     Some(parts)
 }
 
-/// Rows of the year ordered by revenue, largest first (ties by name).
-pub fn ranked(rows: Vec<&Rollup>) -> Vec<&Rollup> {
-    let mut rows = rows;
-    rows.sort_by(|a, b| {
-        cents(b.revenue_usd)
-            .cmp(&cents(a.revenue_usd))
-            .then(a.key.cmp(&b.key))
-    });
-    rows
-}
-
 fn share_sentence(ctx: &mut Context) -> Option<Vec<Part>> {
     let rows = ranked(ctx.year_rows(&ctx.data.year_by_type));
     let first = *rows.first()?;
@@ -327,22 +307,6 @@ fn region_sentence(ctx: &mut Context) -> Option<Vec<Part>> {
     ));
     parts.push(text("."));
     Some(parts)
-}
-
-/// Reported losses of the year by scam type, in cents (sum over regions).
-pub fn losses_by_type(data: &RunData, year: &str) -> Vec<(String, i64, i64)> {
-    let mut out: Vec<(String, i64, i64)> = Vec::new();
-    for row in data.year_losses.iter().filter(|r| r.period == year) {
-        match out.iter_mut().find(|(t, _, _)| *t == row.scam_type) {
-            Some(entry) => {
-                entry.1 += row.reports;
-                entry.2 += cents(row.loss_usd);
-            }
-            None => out.push((row.scam_type.clone(), row.reports, cents(row.loss_usd))),
-        }
-    }
-    out.sort();
-    out
 }
 
 fn losses_sentence(ctx: &mut Context) -> Option<Vec<Part>> {

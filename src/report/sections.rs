@@ -1,61 +1,15 @@
 //! The report's sections other than the headlines (`headlines.rs`): tables
 //! by type, region and period, reported losses against on-chain revenue,
 //! methodology and label vintage, data provenance and the command that
-//! reproduces the run; and the `Context` every section shares.
+//! reproduces the run.
 //!
 //! Pure: `RunData` and a definition in, document blocks and figures out.
 
-use crate::report::data::{Rollup, RunData, TableNames, cents, yearly_tables};
-use crate::report::definition::ReportDefinition;
+use crate::report::context::{Context, losses_by_type, period_word, ranked};
+use crate::report::data::{Rollup, cents};
 use crate::report::document::{Block, Part, Table, heading, text};
-use crate::report::figures::{Figure, FigureBook, Unit};
+use crate::report::figures::{Figure, Unit};
 use crate::report::format::{percent, signed_percent, thousands, type_name};
-use crate::report::headlines::{losses_by_type, period_word, ranked};
-
-/// What every section needs.
-pub struct Context<'a> {
-    pub data: &'a RunData,
-    pub definition: &'a ReportDefinition,
-    /// The headline year and whether the run covers all of it.
-    pub year: i32,
-    pub complete_year: bool,
-    pub book: FigureBook,
-}
-
-impl<'a> Context<'a> {
-    pub fn new(
-        data: &'a RunData,
-        definition: &'a ReportDefinition,
-        year: i32,
-        complete_year: bool,
-    ) -> Self {
-        Context {
-            data,
-            definition,
-            year,
-            complete_year,
-            book: FigureBook::default(),
-        }
-    }
-
-    pub(crate) fn year_label(&self) -> String {
-        self.year.to_string()
-    }
-
-    pub(crate) fn tables(&self) -> TableNames {
-        yearly_tables(self.data.period)
-    }
-
-    pub(crate) fn year_row(&self, rows: &'a [Rollup], key: &str) -> Option<&'a Rollup> {
-        let y = self.year_label();
-        rows.iter().find(|r| r.period == y && r.key == key)
-    }
-
-    pub(crate) fn year_rows(&self, rows: &'a [Rollup]) -> Vec<&'a Rollup> {
-        let y = self.year_label();
-        rows.iter().filter(|r| r.period == y).collect()
-    }
-}
 
 fn usd_cell(v: f64) -> String {
     format!("${}", thousands(v.round() as i64))

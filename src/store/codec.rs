@@ -52,7 +52,7 @@ pub fn encode_into(text: &str, out: &mut Vec<u8>) {
 /// A non-empty, even number of lowercase hex digits.
 fn is_hex(digits: &[u8]) -> bool {
     !digits.is_empty()
-        && digits.len() % 2 == 0
+        && digits.len().is_multiple_of(2)
         && digits
             .iter()
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))

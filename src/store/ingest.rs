@@ -14,16 +14,32 @@ use anyhow::{Context, Result};
 use polars::prelude::file_provider::{FileProviderArgs, FileProviderReturn, FileProviderType};
 use polars::prelude::*;
 
-use crate::cli::IngestArgs;
-use crate::config::Period;
-use crate::load::mapping::{KindMapping, Mapping};
-use crate::load::sources::{InputFile, hash_file, resolve_inputs};
-use crate::load::{REJECT_COLUMNS, validated_frame};
 use crate::log::info;
-use crate::period::label_expr;
+use crate::method::period::label_expr;
+use crate::model::{InputFile, InputKind, Period};
+use crate::names::{REJECT_COLUMNS, ROW};
 use crate::publish::lock::OutputLock;
+use crate::readers::convert::readable_path;
+use crate::readers::mapping::{KindMapping, Mapping};
+use crate::readers::sources::{hash_file, resolve_inputs};
+use crate::readers::tokens::TokenRegistry;
+use crate::readers::validated_frame;
 use crate::store::{Catalog, PartEntry, SourceEntry, codec};
-use crate::validate::InputKind;
+
+/// What `ingest` reads and where it writes.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    /// Transfers exports: files, directories or globs.
+    pub paths: Vec<String>,
+    /// The store directory (created when missing).
+    pub store: PathBuf,
+    /// A forced transfers layout (`None`: detected).
+    pub transfers_format: Option<String>,
+    /// Column mapping for other layouts.
+    pub mapping: Option<PathBuf>,
+    /// Token registry extending the embedded one.
+    pub tokens: Option<PathBuf>,
+}
 
 /// Columns of a store part: the typed transfer (hashes and addresses in the
 /// store's encoding, `store::codec`), where it came from, and the reject
@@ -37,23 +53,21 @@ pub fn store_columns() -> Vec<Expr> {
             false => col(c.name),
         })
         .collect();
-    exprs.push(col(crate::load::scan::ROW));
+    exprs.push(col(ROW));
     exprs.extend(REJECT_COLUMNS[2..].iter().map(|c| col(*c)));
     exprs
 }
 
 /// Run `ingest`.
-pub fn ingest(args: &IngestArgs) -> Result<()> {
+pub fn ingest(args: &IngestConfig) -> Result<()> {
     fs::create_dir_all(&args.store)
         .with_context(|| format!("--store: creating {}", args.store.display()))?;
     let _lock = OutputLock::acquire(&args.store)?;
     let mut catalog = Catalog::read_or_new(&args.store)?;
     remove_unlisted_parts(&args.store, &catalog)?;
-    if let Some(tokens) = &args.tokens {
-        crate::load::ethereum_etl::load_user_tokens(tokens)?;
-    }
+    let tokens = Arc::new(TokenRegistry::with_user_file(args.tokens.as_deref())?);
     let mapping = Mapping::load(args.mapping.as_deref())?
-        .with_transfers_format(args.transfers_format.preset());
+        .with_transfers_format(args.transfers_format.as_deref());
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
     let (mut added, mut skipped) = (0, 0);
     for file in resolve_inputs("transfers", &args.paths)? {
@@ -66,6 +80,7 @@ pub fn ingest(args: &IngestArgs) -> Result<()> {
             &file,
             tmp.path(),
             mapping.of(InputKind::Transfers),
+            &tokens,
         )?;
         info(format!(
             "ingested {}: {} rows, {} rejected, {} parts",
@@ -150,6 +165,7 @@ fn ingest_file(
     file: &InputFile,
     tmp: &Path,
     mapping: Option<&KindMapping>,
+    tokens: &Arc<TokenRegistry>,
 ) -> Result<SourceEntry> {
     let rejected = col("reject_reason").is_not_null();
     let month = label_expr(col("block_time").floor_div(lit(86_400i64)), Period::Month);
@@ -167,7 +183,8 @@ fn ingest_file(
     columns.push(lit(file.path.display().to_string()).alias("_source"));
     columns.extend([col("_chain"), col("_month")]);
     let written: Written = Arc::default();
-    let plan = validated_frame(InputKind::Transfers, file, 0, tmp, mapping)?
+    let readable = readable_path(file, tmp)?;
+    let plan = validated_frame(InputKind::Transfers, file, &readable, 0, mapping, tokens)?
         .with_columns(keys)
         .select(columns)
         .sink(

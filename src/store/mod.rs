@@ -13,11 +13,11 @@
 //!   rejected) and its part files (chain, month, rows, SHA-256). Only parts the
 //!   catalog lists are ever read: an interrupted ingest leaves no half export.
 //!
-//! `ingest.rs` writes the store, `load.rs` reads it for `run --store`.
+//! `ingest.rs` writes the store; the local engine reads it for `run --store`
+//! (`engine::local::store_scan`).
 
 pub mod codec;
 pub mod ingest;
-pub mod load;
 
 use std::fs;
 use std::path::Path;
@@ -26,7 +26,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::error::bad_input;
-use crate::load::sources::FileFormat;
+use crate::model::FileFormat;
 
 /// The catalog file's name inside the store.
 pub const CATALOG: &str = "catalog.json";

@@ -192,7 +192,11 @@ fn revisions_table_and_chart_are_byte_identical_across_thread_counts() {
         ];
         run_at_threads(&w, &args, threads);
         let read = |f: &str| fs::read(w.path(out).join(f)).unwrap();
-        outputs.push((read("revisions.parquet"), read("revisions.svg")));
+        outputs.push((
+            read("revisions.parquet"),
+            read("revisions.svg"),
+            read("revisions.png"),
+        ));
     }
     assert_eq!(outputs[0], outputs[1]);
 }

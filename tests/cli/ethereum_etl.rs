@@ -1,7 +1,7 @@
-//! Real ethereum-etl exports from `../shared/data/ethereum-etl`, read with no
+//! Real ethereum-etl exports (`tests/fixtures/real/ethereum-etl`), read with no
 //! preprocessing: detected from the header, raw uint256 values scaled exactly.
 
-use crate::workdir::{Workdir, floats, rows_where, shared, strings};
+use crate::workdir::{Workdir, floats, real, rows_where, strings};
 
 const REPORTS: &str = "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n\
     R1,2023-01-01,ethereum,0x1f87bc6687c52200aad234b7055568e92c943c46,romance,US,,t\n\
@@ -11,7 +11,7 @@ const REPORTS: &str = "report_id,reported_at,chain,address,scam_type,country,los
 #[test]
 fn ndjson_token_transfers_load_with_exact_amounts() {
     let w = Workdir::new();
-    let export = shared().join("data/ethereum-etl/token_transfers_blocks_17173049_17173050.json");
+    let export = real().join("ethereum-etl/token_transfers_blocks_17173049_17173050.json");
     w.write("reports.csv", REPORTS);
     w.write(
         "prices.csv",
@@ -58,7 +58,7 @@ fn ndjson_token_transfers_load_with_exact_amounts() {
 #[test]
 fn csv_token_transfers_without_timestamps_are_rejected_with_a_reason() {
     let w = Workdir::new();
-    let export = shared().join("data/ethereum-etl/token_transfers_small.csv");
+    let export = real().join("ethereum-etl/token_transfers_small.csv");
     w.write("reports.csv", REPORTS);
     let args = [
         "run",
@@ -83,7 +83,7 @@ fn csv_token_transfers_without_timestamps_are_rejected_with_a_reason() {
 #[test]
 fn transactions_carry_native_eth_in_wei_and_contract_creations_are_not_errors() {
     let w = Workdir::new();
-    let export = shared().join("data/ethereum-etl/transactions_with_withdrawals.csv");
+    let export = real().join("ethereum-etl/transactions_with_withdrawals.csv");
     w.write(
         "reports.csv",
         "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n\
@@ -118,7 +118,7 @@ fn transactions_carry_native_eth_in_wei_and_contract_creations_are_not_errors() 
 #[test]
 fn graphsense_tagpacks_load_as_reports_with_inherited_fields() {
     let w = Workdir::new();
-    let packs = shared().join("data/graphsense");
+    let packs = real().join("graphsense");
     // 0xD0cC… is listed in mixed case by etherscamdb; 1Ee9… in the ponzi pack
     w.write(
         "t.csv",
@@ -164,7 +164,7 @@ fn graphsense_tagpacks_load_as_reports_with_inherited_fields() {
 #[test]
 fn inspect_tells_format_layout_rows_and_rejects() {
     let w = Workdir::new();
-    let export = shared().join("data/ethereum-etl/token_transfers_blocks_17173049_17173050.json");
+    let export = real().join("ethereum-etl/token_transfers_blocks_17173049_17173050.json");
     let out = w.run_ok(&["inspect", export.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -177,15 +177,15 @@ fn inspect_tells_format_layout_rows_and_rejects() {
         "{stdout}"
     );
     let inspect = |rel: &str| {
-        let path = shared().join(rel);
+        let path = real().join(rel);
         String::from_utf8_lossy(&w.run_ok(&["inspect", path.to_str().unwrap()]).stdout).into_owned()
     };
-    let stdout = inspect("data/ethereum-etl/token_transfers_small.csv");
+    let stdout = inspect("ethereum-etl/token_transfers_small.csv");
     assert!(
         stdout.contains("missing_value") && stdout.contains("block_time"),
         "{stdout}"
     );
-    let stdout = inspect("data/prices/btc_daily_close_2011_2018.csv");
+    let stdout = inspect("prices/btc_daily_close_2011_2018.csv");
     assert!(
         stdout.contains("layout: unknown (use --mapping)") && stdout.contains("rows: 2522"),
         "{stdout}"
@@ -226,7 +226,7 @@ fn nft_token_ids_are_rejected_as_amounts() {
 #[test]
 fn a_forced_transfers_format_checks_the_header() {
     let w = Workdir::new();
-    let export = shared().join("data/ethereum-etl/transactions_with_withdrawals.csv");
+    let export = real().join("ethereum-etl/transactions_with_withdrawals.csv");
     w.write("reports.csv", REPORTS);
     let path = export.to_str().unwrap();
     let err = w.run_fails(
@@ -278,12 +278,12 @@ fn a_forced_transfers_format_checks_the_header() {
 #[test]
 fn end_to_end_real_exports_with_a_real_tagpack() {
     let w = Workdir::new();
-    let etl = shared().join("data/ethereum-etl");
+    let etl = real().join("ethereum-etl");
     let transfers = [
         etl.join("token_transfers_blocks_17173049_17173050.json"),
         etl.join("transactions_blocks_17173049_17173050.json"),
     ];
-    let pack = shared().join("data/graphsense/etherscamdb_tagpack.yaml");
+    let pack = real().join("graphsense/etherscamdb_tagpack.yaml");
     let mut args = vec!["run", "--reports", pack.to_str().unwrap(), "--out", "out"];
     for t in &transfers {
         args.extend(["--transfers", t.to_str().unwrap()]);
@@ -318,7 +318,7 @@ fn end_to_end_real_exports_with_a_real_tagpack() {
 #[test]
 fn a_user_token_registry_prices_an_unknown_token() {
     let w = Workdir::new();
-    let export = shared().join("data/ethereum-etl/token_transfers_blocks_17173049_17173050.json");
+    let export = real().join("ethereum-etl/token_transfers_blocks_17173049_17173050.json");
     w.write("reports.csv", REPORTS);
     w.write("tokens.toml", "[[token]]\nchain = \"ethereum\"\ncontract = \"0x1CE270557C1F68CFB577B856766310BF8B47FD9C\"\nsymbol = \"MEME\"\ndecimals = 18\n");
     w.write(

@@ -4,6 +4,7 @@ mod bad_input;
 mod browser;
 mod determinism;
 mod ethereum_etl;
+mod layering;
 mod query;
 mod report;
 mod rules;

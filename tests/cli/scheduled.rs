@@ -207,6 +207,22 @@ fn revisions_show_revenue_growing_as_labels_accumulate() {
         Some(3955.37),
         "matches the full run's 2023 total"
     );
+    // drawn by the report's plotters code: one thick line per vintage
     let svg = fs::read_to_string(w.path("rev/revisions.svg")).unwrap();
-    assert_eq!(svg.matches("<polyline").count(), 2);
+    let lines = svg
+        .matches("<polyline")
+        .zip(svg.split("<polyline").skip(1))
+        .filter(|(_, rest)| {
+            rest.split('>')
+                .next()
+                .unwrap()
+                .contains("stroke-width=\"3\"")
+        })
+        .count();
+    assert_eq!(lines, 2, "{svg}");
+    assert!(svg.contains("labels as of 2023-03-31") && svg.contains("labels as of 2024-12-31"));
+    let png = fs::read(w.path("rev/revisions.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let size = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    assert_eq!((size(16), size(20)), (1200, 700), "IHDR width and height");
 }

@@ -1,14 +1,15 @@
-//! Checks against the real public files in `../shared/data`.
+//! Checks against real public files (`tests/fixtures/real`, copied unchanged
+//! from `../shared/data` with their licences).
 
 use polars::prelude::*;
-use scamtrends::config::RegionLevel;
-use scamtrends::regions::{UNKNOWN, region_of};
+use scamtrends::method::regions::{UNKNOWN, region_of};
+use scamtrends::model::RegionLevel;
 
-use crate::workdir::{shared, strings};
+use crate::workdir::{real, strings};
 
 #[test]
 fn every_iso_code_maps_to_its_m49_region() {
-    let path = shared().join("data/iso3166-m49/all.csv");
+    let path = real().join("iso3166-m49/all.csv");
     let df = CsvReadOptions::default()
         .with_infer_schema_length(Some(0))
         .try_into_reader_with_file_path(Some(path))
@@ -55,7 +56,7 @@ fn mapping_file(name: &str) -> std::path::PathBuf {
 #[test]
 fn real_btc_price_history_loads_through_a_mapping_with_zero_prices_missing() {
     let w = crate::workdir::Workdir::new();
-    let prices = shared().join("data/prices/btc_daily_close_2011_2018.csv");
+    let prices = real().join("prices/btc_daily_close_2011_2018.csv");
     w.write(
         "btc.toml",
         std::fs::read(mapping_file("date-close-btc-prices.toml")).unwrap(),
@@ -102,7 +103,7 @@ fn real_btc_price_history_loads_through_a_mapping_with_zero_prices_missing() {
 #[test]
 fn real_forta_labels_load_as_reports_through_a_mapping() {
     let w = crate::workdir::Workdir::new();
-    let labels = shared().join("data/forta/etherscan_malicious_labels.csv");
+    let labels = real().join("forta/etherscan_malicious_labels.csv");
     w.write(
         "forta.toml",
         std::fs::read(mapping_file("forta-etherscan-labels.toml")).unwrap(),
@@ -137,7 +138,7 @@ fn shipped_mappings_all_parse() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/mappings");
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        scamtrends::load::mapping::Mapping::load(Some(&path))
+        scamtrends::readers::mapping::Mapping::load(Some(&path))
             .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
     }
 }

@@ -1,12 +1,13 @@
-//! METHODOLOGY v1 worked examples (`../shared/spec/examples`): every expected
+//! METHODOLOGY v1 worked examples (`tests/fixtures/spec-examples`, a copy of
+//! `../shared/spec/examples`): every expected
 //! table must match the run's Parquet, money to the cent and ratios to 1e-6.
 
 use polars::prelude::*;
 
-use crate::workdir::{Workdir, shared, strings};
+use crate::workdir::{Workdir, fixture, strings};
 
 fn run_examples(w: &Workdir) {
-    let input = shared().join("spec/examples/input");
+    let input = fixture("spec-examples/input");
     w.copy_dir(&input, "input");
     w.run_ok(&[
         "run",
@@ -20,9 +21,7 @@ fn run_examples(w: &Workdir) {
 }
 
 fn expected(name: &str) -> DataFrame {
-    let path = shared()
-        .join("spec/examples/expected")
-        .join(format!("{name}.csv"));
+    let path = fixture("spec-examples/expected").join(format!("{name}.csv"));
     CsvReadOptions::default()
         .with_infer_schema_length(Some(0))
         .try_into_reader_with_file_path(Some(path))

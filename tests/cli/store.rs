@@ -209,8 +209,8 @@ fn first_part(dir: &Path) -> std::path::PathBuf {
 #[test]
 fn real_ethereum_exports_round_trip_through_the_stores_byte_encoding() {
     let w = Workdir::new();
-    let export = crate::workdir::shared()
-        .join("data/ethereum-etl/token_transfers_blocks_17173049_17173050.json");
+    let export =
+        crate::workdir::real().join("ethereum-etl/token_transfers_blocks_17173049_17173050.json");
     // three receivers of the real export, reported as scam addresses
     let text = fs::read_to_string(&export).unwrap();
     let mut reports =

@@ -13,9 +13,9 @@ pub struct Workdir {
     dir: tempfile::TempDir,
 }
 
-/// The repository's `../shared` folder (real data and the spec), beside the clone.
-pub fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+/// Real public files, copied unchanged with their licences (`tests/fixtures/real`).
+pub fn real() -> PathBuf {
+    fixture("real")
 }
 
 /// A fixture under `tests/fixtures`.

@@ -1,0 +1,251 @@
+//! Validation and normalisation (METHODOLOGY §1–2), as lazy expressions.
+//!
+//! Each input kind has a declarative column table ([`InputKind::columns`]);
+//! `load::scan` uses it to type raw columns, and [`with_reject_columns`] adds
+//! `reject_reason`, `reject_column` and `reject_value` (null on a valid row)
+//! from an ordered rule list: the first rule a row breaks is its reason.
+//! Nothing here reads files or collects frames.
+
+pub mod timestamps;
+
+pub mod checks;
+
+use polars::prelude::*;
+
+use crate::model::InputKind;
+use crate::names::{REJECT_COLUMN, REJECT_REASON, REJECT_VALUE};
+
+/// How a column's raw value is typed and normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Trimmed text.
+    Text,
+    /// Trimmed, lowercased (`chain`).
+    Lower,
+    /// Trimmed, uppercased (`asset`).
+    Upper,
+    /// Address normalisation: lowercase for EVM and bech32, else as is.
+    Address,
+    /// Trimmed; lowercased when it starts with `0x` (`tx_hash`).
+    Hash,
+    /// A float (`amount`, `amount_usd`, `loss_usd`, `price_usd`).
+    Float,
+    /// An integer (`transfer_index`).
+    Integer,
+    /// A timestamp → UTC Unix seconds; `true` also accepts a bare date.
+    Timestamp(bool),
+}
+
+/// One canonical column.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub required: bool,
+    pub kind: ColumnKind,
+}
+
+const fn spec(name: &'static str, required: bool, kind: ColumnKind) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        required,
+        kind,
+    }
+}
+
+use ColumnKind::*;
+
+const TRANSFERS: &[ColumnSpec] = &[
+    spec("chain", true, Lower),
+    spec("tx_hash", true, Hash),
+    spec("transfer_index", false, Integer),
+    spec("block_time", true, Timestamp(false)),
+    spec("from_address", true, Address),
+    spec("to_address", true, Address),
+    spec("asset", true, Upper),
+    spec("amount", true, Float),
+    spec("amount_usd", false, Float),
+];
+
+const REPORTS: &[ColumnSpec] = &[
+    spec("report_id", true, Text),
+    spec("reported_at", true, Timestamp(true)),
+    spec("chain", true, Lower),
+    spec("address", true, Address),
+    spec("scam_type", true, Text),
+    spec("country", false, Text),
+    spec("loss_usd", false, Float),
+    spec("source", false, Text),
+];
+
+const PRICES: &[ColumnSpec] = &[
+    spec("date", true, Timestamp(true)),
+    spec("asset", true, Upper),
+    spec("price_usd", true, Float),
+];
+
+impl InputKind {
+    /// The canonical columns of this input, in output order.
+    pub fn columns(self) -> &'static [ColumnSpec] {
+        match self {
+            InputKind::Transfers => TRANSFERS,
+            InputKind::Reports => REPORTS,
+            InputKind::Prices => PRICES,
+        }
+    }
+}
+
+/// Name of the raw-text twin of a typed column (kept for reject messages).
+pub fn raw_name(column: &str) -> String {
+    format!("{column}__raw")
+}
+
+/// A rule: the column it checks, the reason code, and when a row breaks it.
+struct Rule {
+    column: &'static str,
+    reason: &'static str,
+    broken: Expr,
+}
+
+/// Add `reject_reason`, `reject_column` and `reject_value` to a typed frame.
+pub fn with_reject_columns(lf: LazyFrame, kind: InputKind) -> LazyFrame {
+    let rules = rules_for(kind);
+    let pick = |value: fn(&Rule) -> Expr| {
+        rules
+            .iter()
+            .rev()
+            .fold(lit(NULL).cast(DataType::String), |acc, rule| {
+                when(rule.broken.clone()).then(value(rule)).otherwise(acc)
+            })
+    };
+    lf.with_columns([
+        pick(|r| lit(r.reason)).alias(REJECT_REASON),
+        pick(|r| lit(r.column)).alias(REJECT_COLUMN),
+        pick(|r| col(raw_name(r.column))).alias(REJECT_VALUE),
+    ])
+}
+
+fn rules_for(kind: InputKind) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for c in kind.columns() {
+        rules.extend(column_rules(kind, c));
+    }
+    rules
+}
+
+/// The rules one column imposes, most basic first.
+fn column_rules(kind: InputKind, c: &ColumnSpec) -> Vec<Rule> {
+    let value = col(c.name);
+    let raw = col(raw_name(c.name));
+    let rule = |reason, broken| Rule {
+        column: c.name,
+        reason,
+        broken,
+    };
+    let mut rules = Vec::new();
+    if c.required && !(kind == InputKind::Prices && c.name == "price_usd") {
+        rules.push(rule("missing_value", raw.clone().is_null()));
+    }
+    match c.kind {
+        Float => {
+            rules.push(rule(
+                "not_a_number",
+                raw.clone().is_not_null().and(value.clone().is_null()),
+            ));
+            // METHODOLOGY §1: a price ≤ 0 or NaN is missing, not a reject.
+            if kind != InputKind::Prices {
+                rules.push(rule(
+                    "not_finite",
+                    value.clone().is_nan().or(value.clone().is_infinite()),
+                ));
+                rules.push(rule("negative", value.lt(lit(0.0))));
+            }
+        }
+        Integer => {
+            rules.push(rule(
+                "not_an_integer",
+                raw.is_not_null().and(value.clone().is_null()),
+            ));
+            rules.push(rule("negative", value.lt(lit(0i64))));
+        }
+        Timestamp(_) => {
+            rules.push(rule(
+                "invalid_timestamp",
+                raw.is_not_null().and(value.is_null()),
+            ));
+        }
+        _ => {}
+    }
+    rules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transfers_frame() -> DataFrame {
+        let mut cols = Vec::new();
+        let n = 4;
+        for c in TRANSFERS {
+            let raw: Vec<Option<&str>> = vec![Some("x"); n];
+            cols.push(Column::new(raw_name(c.name).into(), raw));
+        }
+        let mut df = DataFrame::new(n, cols).unwrap();
+        df.with_column(Column::new(
+            "chain".into(),
+            ["tron", "tron", "tron", "tron"],
+        ))
+        .unwrap();
+        df.with_column(Column::new(
+            "amount".into(),
+            [Some(1.0), Some(-4.0), None, Some(f64::INFINITY)],
+        ))
+        .unwrap();
+        df.with_column(Column::new("amount_usd".into(), [None::<f64>; 4]))
+            .unwrap();
+        df.with_column(Column::new(
+            "transfer_index".into(),
+            [Some(0i64), Some(0), Some(0), Some(0)],
+        ))
+        .unwrap();
+        df.with_column(Column::new(
+            "block_time".into(),
+            [Some(1i64), Some(1), Some(1), Some(1)],
+        ))
+        .unwrap();
+        df.with_column(Column::new("amount_usd__raw".into(), [None::<&str>; 4]))
+            .unwrap();
+        df
+    }
+
+    #[test]
+    fn the_first_broken_rule_names_the_reason() {
+        let out = with_reject_columns(transfers_frame().lazy(), InputKind::Transfers)
+            .select([col("reject_reason"), col("reject_column")])
+            .collect()
+            .unwrap();
+        let reasons: Vec<_> = out
+            .column("reject_reason")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                None,
+                Some("negative"),
+                Some("not_a_number"),
+                Some("not_finite")
+            ]
+        );
+        let cols: Vec<_> = out
+            .column("reject_column")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(cols[1], Some("amount"));
+    }
+}

@@ -1,0 +1,70 @@
+//! Resolving a run's inputs: the PATH arguments become sorted file lists
+//! with their SHA-256 (or an ingest store and its exports), and the files
+//! that shape attribution and reading — column mapping, token registry,
+//! taxonomy — are read and checked. What comes out is what an engine takes.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use crate::error::bad_input;
+use crate::method::taxonomy::Taxonomy;
+use crate::model::{InputFile, InputSpec};
+use crate::readers::mapping::Mapping;
+use crate::readers::sources::resolve_inputs;
+use crate::readers::tokens::TokenRegistry;
+
+/// Where a run's transfers come from.
+#[derive(Debug)]
+pub enum TransferSource {
+    /// Export files, sorted by path.
+    Files(Vec<InputFile>),
+    /// An ingest store: all of its exports, or only `sources` (by path).
+    Store { dir: PathBuf, sources: Vec<String> },
+}
+
+/// Every input of one run, resolved and read where small.
+#[derive(Debug)]
+pub struct ResolvedInputs {
+    pub transfers: TransferSource,
+    pub reports: Vec<InputFile>,
+    pub prices: Vec<InputFile>,
+    pub mapping: Mapping,
+    pub tokens: Arc<TokenRegistry>,
+    pub taxonomy: Arc<Taxonomy>,
+}
+
+/// Resolve `spec` and read the taxonomy file (`None`: the default taxonomy).
+pub fn resolve(spec: &InputSpec, taxonomy: Option<&Path>) -> Result<ResolvedInputs> {
+    let tokens = Arc::new(TokenRegistry::with_user_file(spec.tokens.as_deref())?);
+    let mapping = Mapping::load(spec.mapping.as_deref())?
+        .with_transfers_format(spec.transfers_format.as_deref());
+    let reports = resolve_inputs("reports", &spec.reports)?;
+    let prices = resolve_inputs("prices", &spec.prices)?;
+    let transfers = match &spec.store {
+        Some(dir) => TransferSource::Store {
+            dir: dir.clone(),
+            sources: spec.store_sources.clone(),
+        },
+        None => TransferSource::Files(resolve_inputs("transfers", &spec.transfers)?),
+    };
+    Ok(ResolvedInputs {
+        transfers,
+        reports,
+        prices,
+        mapping,
+        tokens,
+        taxonomy: Arc::new(read_taxonomy(taxonomy)?),
+    })
+}
+
+/// The default taxonomy, extended by `--taxonomy FILE` when given.
+pub fn read_taxonomy(path: Option<&Path>) -> Result<Taxonomy> {
+    let Some(path) = path else {
+        return Ok(Taxonomy::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad_input(format!("--taxonomy {}: {e}", path.display())))?;
+    Taxonomy::from_file_text(&text, &format!("--taxonomy {}", path.display()))
+}

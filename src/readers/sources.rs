@@ -1,0 +1,159 @@
+//! Input discovery: turns the PATH arguments (file, directory or glob) into a
+//! sorted list of [`InputFile`]s with their format, size and SHA-256.
+//! No parsing of rows happens here.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::error::bad_input;
+use crate::model::{FileFormat, InputFile};
+
+/// Expand PATH arguments into files sorted by path, each listed once.
+pub fn resolve_inputs(kind: &str, specs: &[String]) -> Result<Vec<InputFile>> {
+    resolve_paths(kind, specs)?
+        .into_iter()
+        .map(|p| describe_file(kind, p))
+        .collect()
+}
+
+/// Expand PATH arguments into sorted, distinct file paths (nothing is read).
+pub fn resolve_paths(kind: &str, specs: &[String]) -> Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for spec in specs {
+        paths.extend(expand_spec(kind, spec)?);
+    }
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// Size and modification time (Unix seconds) of a file, for cheap change checks.
+pub fn size_and_mtime(path: &Path) -> io::Result<(u64, i64)> {
+    let meta = std::fs::metadata(path)?;
+    let mtime = meta
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    Ok((meta.len(), mtime))
+}
+
+fn expand_spec(kind: &str, spec: &str) -> Result<Vec<PathBuf>> {
+    let path = Path::new(spec);
+    if path.is_dir() {
+        return list_dir(kind, path);
+    }
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    if spec.contains(['*', '?', '[']) {
+        return expand_glob(kind, spec);
+    }
+    Err(bad_input(format!(
+        "{kind} input {spec}: no such file or directory"
+    )))
+}
+
+fn list_dir(kind: &str, dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| bad_input(format!("{kind} directory {}: {e}", dir.display())))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("listing {}", dir.display()))?
+            .path();
+        if path.is_file() && FileFormat::of(&path).is_some() {
+            files.push(path);
+        }
+    }
+    if files.is_empty() {
+        return Err(bad_input(format!(
+            "{kind} directory {}: no .csv, .csv.gz, .csv.zst, .parquet, NDJSON or TagPack files",
+            dir.display()
+        )));
+    }
+    Ok(files)
+}
+
+fn expand_glob(kind: &str, pattern: &str) -> Result<Vec<PathBuf>> {
+    let matches =
+        glob::glob(pattern).map_err(|e| bad_input(format!("{kind} glob {pattern}: {e}")))?;
+    let mut files = Vec::new();
+    for m in matches {
+        let path = m.map_err(|e| bad_input(format!("{kind} glob {pattern}: {e}")))?;
+        if path.is_file() && FileFormat::of(&path).is_some() {
+            files.push(path);
+        }
+    }
+    if files.is_empty() {
+        return Err(bad_input(format!(
+            "{kind} glob {pattern}: matches no input file"
+        )));
+    }
+    Ok(files)
+}
+
+fn describe_file(kind: &str, path: PathBuf) -> Result<InputFile> {
+    let format = FileFormat::of(&path).ok_or_else(|| {
+        bad_input(format!(
+            "{kind} file {}: unknown format (expected .csv, .csv.gz, .csv.zst, .parquet or .json/.jsonl/.ndjson, .yaml)",
+            path.display()
+        ))
+    })?;
+    let (bytes, sha256) =
+        hash_file(&path).map_err(|e| bad_input(format!("{kind} file {}: {e}", path.display())))?;
+    let mtime = size_and_mtime(&path).map(|m| m.1).unwrap_or(0);
+    Ok(InputFile {
+        path,
+        format,
+        bytes,
+        mtime,
+        sha256,
+    })
+}
+
+/// Size and lowercase hex SHA-256 of a file, streamed.
+pub fn hash_file(path: &Path) -> io::Result<(u64, String)> {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((total, hex(&hasher.finalize())))
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_are_sorted_by_path_and_missing_paths_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.csv", "a.csv", "notes.txt"] {
+            std::fs::write(dir.path().join(name), "x\n").unwrap();
+        }
+        let spec = vec![dir.path().display().to_string()];
+        let files = resolve_inputs("transfers", &spec).unwrap();
+        let names: Vec<_> = files.iter().map(|f| f.path.file_name().unwrap()).collect();
+        assert_eq!(names, ["a.csv", "b.csv"]);
+        assert_eq!(files[0].bytes, 2);
+        let err = resolve_inputs("reports", &["/no/such".into()]).unwrap_err();
+        assert!(format!("{err}").contains("/no/such"));
+    }
+}
