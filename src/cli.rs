@@ -1,5 +1,5 @@
 //! The command line: every flag, its help text and its parsing. clap lives here
-//! only; the rest of the program takes the resolved configs of `config.rs`.
+//! only; `commands/` turns each subcommand's Args into a typed config.
 
 use std::path::PathBuf;
 

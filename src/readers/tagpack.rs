@@ -6,12 +6,14 @@
 //! `chain` from `currency`/`network`, `scam_type` from `abuse` (else
 //! `category`, mapped through the taxonomy later), no country (→ Unknown).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
-use serde_yaml::{Mapping, Value};
+use yaml_rust2::parser::{Event, EventReceiver, Parser};
+use yaml_rust2::scanner::TScalarStyle;
 
-use super::ndjson::write_row;
+use crate::readers::ndjson::write_row;
 
 /// Canonical report columns written for a TagPack.
 const HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,loss_usd,source";
@@ -19,11 +21,10 @@ const HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,loss
 /// Convert a TagPack file into a canonical reports CSV file.
 pub fn tagpack_to_csv(source: &Path, target: &Path) -> Result<usize, String> {
     let text = std::fs::read_to_string(source).map_err(|e| e.to_string())?;
-    let pack: Value = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
+    let pack = parse_yaml(&text)?;
     let header = pack.as_mapping().ok_or("the top level is not a mapping")?;
-    let tags = header
-        .get("tags")
-        .and_then(Value::as_sequence)
+    let tags = get(header, "tags")
+        .and_then(Node::as_sequence)
         .ok_or("no `tags:` list")?;
     let stem = source
         .file_stem()
@@ -54,19 +55,122 @@ pub fn tagpack_to_csv(source: &Path, target: &Path) -> Result<usize, String> {
 }
 
 /// A tag's own value for `key`, else the header's; scalars as text.
-fn inherited(tag: &Mapping, header: &Mapping, key: &str) -> String {
-    tag.get(key)
-        .or_else(|| header.get(key))
-        .map(scalar_text)
+fn inherited(tag: &[(Node, Node)], header: &[(Node, Node)], key: &str) -> String {
+    get(tag, key)
+        .or_else(|| get(header, key))
+        .and_then(Node::as_text)
         .unwrap_or_default()
+        .to_string()
 }
 
-fn scalar_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
+/// A YAML document as text: every scalar keeps the text it was written
+/// with (an unquoted `0xAB…` address or `1.50` stays as written, never a
+/// number), and a plain `null`, `~` or empty scalar is missing.
+#[derive(Debug, Clone)]
+enum Node {
+    Text(String),
+    Null,
+    Mapping(Vec<(Node, Node)>),
+    Sequence(Vec<Node>),
+}
+
+impl Node {
+    fn as_mapping(&self) -> Option<&[(Node, Node)]> {
+        match self {
+            Node::Mapping(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    fn as_sequence(&self) -> Option<&[Node]> {
+        match self {
+            Node::Sequence(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn as_text(&self) -> Option<&str> {
+        match self {
+            Node::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// The value of `key` in a mapping.
+fn get<'a>(mapping: &'a [(Node, Node)], key: &str) -> Option<&'a Node> {
+    mapping
+        .iter()
+        .find(|(k, _)| k.as_text() == Some(key))
+        .map(|(_, v)| v)
+}
+
+/// Parse the first document of a YAML text.
+fn parse_yaml(text: &str) -> Result<Node, String> {
+    let mut builder = TreeBuilder::default();
+    Parser::new_from_str(text)
+        .load(&mut builder, false)
+        .map_err(|e| e.to_string())?;
+    if let Some(e) = builder.error {
+        return Err(e);
+    }
+    builder.root.ok_or_else(|| "an empty document".to_string())
+}
+
+/// Builds a [`Node`] tree from parser events.
+#[derive(Default)]
+struct TreeBuilder {
+    open: Vec<(usize, Node, Option<Node>)>,
+    anchors: HashMap<usize, Node>,
+    root: Option<Node>,
+    error: Option<String>,
+}
+
+impl TreeBuilder {
+    fn finish(&mut self, anchor: usize, node: Node) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        let Some((_, parent, key)) = self.open.last_mut() else {
+            self.root.get_or_insert(node);
+            return;
+        };
+        match parent {
+            Node::Sequence(items) => items.push(node),
+            Node::Mapping(entries) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+            _ => {}
+        }
+    }
+}
+
+impl EventReceiver for TreeBuilder {
+    fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Scalar(text, style, anchor, _) => {
+                let null = style == TScalarStyle::Plain
+                    && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL");
+                self.finish(anchor, if null { Node::Null } else { Node::Text(text) });
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open.push((anchor, Node::Sequence(Vec::new()), None));
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open.push((anchor, Node::Mapping(Vec::new()), None));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, node, _)) = self.open.pop() {
+                    self.finish(anchor, node);
+                }
+            }
+            Event::Alias(id) => match self.anchors.get(&id).cloned() {
+                Some(node) => self.finish(0, node),
+                None => self.error = Some(format!("unknown alias {id}")),
+            },
+            _ => {}
+        }
     }
 }
 
@@ -100,6 +204,23 @@ pub fn chain_of(currency: &str, network: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scalars_keep_the_text_they_were_written_with() {
+        let doc = parse_yaml("a: 0xAB01\nb: 1.50\nc: ~\nd: 'null'\ne: &x [1, 2]\nf: *x\n").unwrap();
+        let m = doc.as_mapping().unwrap();
+        let text = |k: &str| get(m, k).and_then(Node::as_text);
+        assert_eq!(text("a"), Some("0xAB01"));
+        assert_eq!(text("b"), Some("1.50"));
+        assert_eq!(text("c"), None);
+        assert_eq!(text("d"), Some("null"));
+        assert_eq!(
+            get(m, "f").and_then(Node::as_sequence).map(<[Node]>::len),
+            Some(2)
+        );
+        assert!(parse_yaml("a: [1, 2\n").is_err());
+        assert!(parse_yaml("a: *nope\n").is_err());
+    }
 
     #[test]
     fn header_fields_are_inherited_and_overridden() {

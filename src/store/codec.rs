@@ -12,7 +12,7 @@
 //!
 //! Each spelling is a bijection, so decoding gives back exactly the text that
 //! was encoded, for every string. Fewer bytes are fewer for every transfer a
-//! store run reads, and the scam-address test (`load::scam_index`) probes the
+//! store run reads, and the scam-address test (`engine::local::scam_index`) probes the
 //! stored key directly, so only the scam-bound rows are turned back into text.
 
 use polars::prelude::*;

@@ -289,9 +289,4 @@ impl Loaded {
         }
         Ok(out)
     }
-
-    /// Total rows read and rejected over every file of this kind.
-    pub fn totals(&self) -> (u64, u64) {
-        (self.rows_read.iter().sum(), self.rejects.height() as u64)
-    }
 }

@@ -2,7 +2,7 @@
 //! (layout and catalog: `store`). Only
 //! the parts the catalog lists are read; `--from`/`--to` prune whole month
 //! partitions from the catalog and row groups by `block_time` statistics;
-//! the scam-address test (`load::scam_index`) runs in the scan on the stored
+//! the scam-address test (`scam_index.rs`) runs in the scan on the stored
 //! bytes, so only scam-bound rows are collected and turned back into text. Rows read and rejects come from the catalog and the rejects
 //! parts, as they were counted at ingest.
 

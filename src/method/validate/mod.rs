@@ -1,7 +1,7 @@
 //! Validation and normalisation (METHODOLOGY §1–2), as lazy expressions.
 //!
 //! Each input kind has a declarative column table ([`InputKind::columns`]);
-//! `load::scan` uses it to type raw columns, and [`with_reject_columns`] adds
+//! `readers::scan` uses it to type raw columns, and [`with_reject_columns`] adds
 //! `reject_reason`, `reject_column` and `reject_value` (null on a valid row)
 //! from an ordered rule list: the first rule a row breaks is its reason.
 //! Nothing here reads files or collects frames.
