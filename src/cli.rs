@@ -173,8 +173,9 @@ pub struct RunArgs {
     /// Example: --taxonomy taxonomy.toml
     #[arg(long, value_name = "FILE")]
     pub taxonomy: Option<PathBuf>,
-    /// Report definition (TOML) for report.html, report.md, figures and charts
-    /// [default: reports/quarterly.toml, or its built-in copy when absent]
+    /// Report definition (TOML) for report.html, report.md, figures and charts;
+    /// its query files are relative to it [default: the built-in copy of
+    /// reports/quarterly.toml]
     #[arg(long, value_name = "FILE", conflicts_with = "no_report")]
     pub report: Option<PathBuf>,
     /// Write the tables and manifest only, no report or charts
@@ -236,7 +237,8 @@ pub struct ReportArgs {
     /// The run directory (written by `scamtrends run`)
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub run: PathBuf,
-    /// Report definition (TOML) [default: reports/quarterly.toml, or its built-in copy]
+    /// Report definition (TOML); its query files are relative to it
+    /// [default: the built-in copy of reports/quarterly.toml]
     #[arg(long, value_name = "FILE")]
     pub definition: Option<PathBuf>,
 }

@@ -54,6 +54,15 @@ pub enum ScamError {
     NotReproduced(String),
 }
 
+/// A query refused by the SQL allow-list (`readers::sql`), and where.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("line {line}: {what}")]
+pub struct SqlRefusal {
+    /// 1-based line of the refused construct in the SQL text.
+    pub line: u64,
+    pub what: String,
+}
+
 /// Shorthand for a bad-input error wrapped in `anyhow`.
 pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
     ScamError::BadInput(msg.into()).into()
@@ -62,6 +71,16 @@ pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
 /// Shorthand for a usage error (contradictory flags) wrapped in `anyhow`.
 pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     ScamError::Usage(msg.into()).into()
+}
+
+/// An error from running the SQL of `file`: a query refused by the
+/// allow-list is a usage error naming `file:line` (exit 2); anything else
+/// the engine said is bad input naming the file (exit 3).
+pub fn sql_error(file: &std::path::Path, err: anyhow::Error) -> anyhow::Error {
+    match err.downcast_ref::<SqlRefusal>() {
+        Some(r) => usage(format!("{}:{}: {}", file.display(), r.line, r.what)),
+        None => bad_input(format!("{}: {err}", file.display())),
+    }
 }
 
 /// The exit code for an error chain: the first [`ScamError`] in it decides.

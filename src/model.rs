@@ -71,8 +71,9 @@ pub struct RunConfig {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub taxonomy: Option<PathBuf>,
-    /// `--report FILE`: the report definition (None: `reports/quarterly.toml`
-    /// when present in the working directory, else its built-in copy).
+    /// `--report FILE`: the report definition (None: the built-in copy of
+    /// `reports/quarterly.toml`; a file in the working directory is never
+    /// picked up implicitly).
     #[serde(default)]
     pub report: Option<PathBuf>,
     /// `--no-report`: write the tables and manifest only.

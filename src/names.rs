@@ -58,3 +58,11 @@ pub const YEARLY_ROLLUPS: [&str; 5] = [
 pub const ATTRIBUTED_TRANSFERS: &str = "attributed_transfers";
 pub const ADDRESSES: &str = "addresses";
 pub const REJECTS: &str = "rejects";
+
+/// Every table a run may publish: the relations its SQL may read.
+pub fn output_tables() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = ROLLUPS.to_vec();
+    all.extend(YEARLY_ROLLUPS);
+    all.extend([ATTRIBUTED_TRANSFERS, ADDRESSES, REJECTS]);
+    all
+}

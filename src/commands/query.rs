@@ -13,7 +13,7 @@ use polars::prelude::*;
 use crate::cli::{QueryArgs, QueryFormat};
 use crate::engine::local::LocalEngine;
 use crate::engine::{Engine, TableSource};
-use crate::error::{ScamError, bad_input};
+use crate::error::{ScamError, bad_input, sql_error};
 use crate::publish::readback::table_files;
 
 /// The resolved flags of `query`.
@@ -48,7 +48,7 @@ pub fn run(args: QueryArgs) -> Result<()> {
     let config = config_from_cli(args)?;
     let sql = fs::read_to_string(&config.file)
         .map_err(|e| bad_input(format!("{}: {e}", config.file.display())))?;
-    let named = |e: anyhow::Error| bad_input(format!("{}: {e}", config.file.display()));
+    let named = |e: anyhow::Error| sql_error(&config.file, e);
     let tables: Vec<(String, TableSource)> = table_files(&config.run)
         .map_err(named)?
         .into_iter()

@@ -81,6 +81,8 @@ pub trait Engine {
         after_load: AfterLoad,
     ) -> Result<(LoadSummary, DataFrame)>;
 
-    /// Run one SQL query over named tables.
+    /// Run one SQL query over named tables. SQL outside the allow-list
+    /// (`readers::sql`) fails with a [`crate::error::SqlRefusal`]
+    /// before anything runs.
     fn query(&self, tables: &[(String, TableSource)], sql: &str) -> Result<DataFrame>;
 }

@@ -1,51 +1,69 @@
-//! Which report definition a run or a re-render uses, read from disk: the
-//! named file, else `reports/quarterly.toml` when the working directory has
-//! one, else the built-in copy; query files are read as the definition names
-//! them (the built-in copy falls back to its compiled-in queries).
+//! Which report definition a run or a re-render uses: the file named by
+//! `--report`/`--definition`, else the built-in copy of
+//! `reports/quarterly.toml` — never a file that happens to lie in the working
+//! directory. Query files resolve against the definition's directory, and
+//! every query is checked against the SQL allow-list here, before any work.
 
 use std::path::Path;
 
 use anyhow::Result;
 
-use crate::error::bad_input;
+use crate::error::{bad_input, usage};
 use crate::model::RunConfig;
-use crate::names::DEFAULT_DEFINITION;
+use crate::names::{DEFAULT_DEFINITION, output_tables};
+use crate::readers::sql::check_query;
 use crate::report::definition::{BUILT_IN, LoadedDefinition, built_in_query};
 
-/// `path` when given; else `reports/quarterly.toml` when present; else the built-in copy.
+/// `path` when given, else the built-in definition.
 pub fn load(path: Option<&Path>) -> Result<LoadedDefinition> {
-    let default = Path::new(DEFAULT_DEFINITION);
-    match path {
-        Some(p) => from_file(p),
-        None if default.exists() => from_file(default),
-        None => {
-            LoadedDefinition::parse(BUILT_IN, format!("built-in {DEFAULT_DEFINITION}"), |file| {
-                query_text(file, true)
-            })
-        }
-    }
+    let loaded = match path {
+        Some(p) => from_file(p)?,
+        None => LoadedDefinition::parse(
+            BUILT_IN,
+            format!("built-in {DEFAULT_DEFINITION}"),
+            Path::new(DEFAULT_DEFINITION)
+                .parent()
+                .unwrap_or(Path::new("")),
+            |file| {
+                built_in_query(file)
+                    .map(str::to_string)
+                    .ok_or_else(|| "not a built-in query".to_string())
+            },
+        )?,
+    };
+    check_queries(&loaded)?;
+    Ok(loaded)
 }
 
 fn from_file(path: &Path) -> Result<LoadedDefinition> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| bad_input(format!("report definition {}: {e}", path.display())))?;
-    LoadedDefinition::parse(&text, path.display().to_string(), |file| {
-        query_text(file, false)
+    let dir = path.parent().unwrap_or(Path::new(""));
+    LoadedDefinition::parse(&text, path.display().to_string(), dir, |file| {
+        std::fs::read_to_string(file).map_err(|e| e.to_string())
     })
 }
 
-fn query_text(file: &Path, built_in: bool) -> std::result::Result<String, String> {
-    match std::fs::read_to_string(file) {
-        Ok(text) => Ok(text),
-        Err(e) if built_in => built_in_query(file)
-            .map(str::to_string)
-            .ok_or_else(|| e.to_string()),
-        Err(e) => Err(e.to_string()),
+/// Refuse a definition whose SQL the allow-list refuses (exit 2, naming
+/// the query file and line).
+fn check_queries(loaded: &LoadedDefinition) -> Result<()> {
+    let tables = output_tables();
+    for q in &loaded.definition.queries {
+        check_query(&q.sql, &tables).map_err(|r| {
+            usage(format!(
+                "{}:{}: {} (report definition {})",
+                q.path.display(),
+                r.line,
+                r.what,
+                loaded.source
+            ))
+        })?;
     }
+    Ok(())
 }
 
 /// The definition a run uses: `--report FILE` must fit the run's flags; the
-/// default adapts to them.
+/// built-in one adapts to them.
 pub fn for_run(config: &RunConfig) -> Result<Option<LoadedDefinition>> {
     if config.no_report {
         return Ok(None);

@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 
 use crate::engine::{Engine, LoadSummary, TableSource};
-use crate::error::bad_input;
+use crate::error::sql_error;
 use crate::job::unchanged::{Verdict, compare_with_last_run};
 use crate::log::{info, warn};
 use crate::method::validate::checks::check_inputs;
@@ -239,7 +239,7 @@ pub fn run_queries(
     for q in &definition.definition.queries {
         let df = engine
             .query(tables, &q.sql)
-            .map_err(|e| bad_input(format!("{}: {e}", q.file.display())))?;
+            .map_err(|e| sql_error(&q.path, e))?;
         out.push(df);
     }
     Ok(out)

@@ -15,6 +15,7 @@ pub mod mapping;
 pub mod ndjson;
 pub mod scan;
 pub mod sources;
+pub mod sql;
 pub mod tagpack;
 pub mod tokens;
 

@@ -79,14 +79,21 @@ impl ChartKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuerySpec {
+    /// As written in the definition: relative to the definition's directory.
     pub file: PathBuf,
     pub title: String,
     /// Rows shown in the report (the query's full result is one command away).
     #[serde(default = "default_max_rows")]
     pub max_rows: usize,
-    /// The SQL text, filled in when the definition is loaded.
+    /// `file` resolved against the definition's directory (what the report
+    /// and errors show), filled in when the definition is loaded.
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// The SQL text and its SHA-256, filled in when the definition is loaded.
     #[serde(skip)]
     pub sql: String,
+    #[serde(skip)]
+    pub sha256: String,
 }
 
 fn default_max_rows() -> usize {
@@ -151,24 +158,27 @@ pub struct LoadedDefinition {
 }
 
 impl LoadedDefinition {
-    /// Parse a definition's text; `query_text` reads each query file it names.
+    /// Parse a definition's text (read from `dir`, whose query files are
+    /// named relative to it); `query_text` reads each resolved query path.
     pub fn parse(
         text: &str,
         source: String,
+        dir: &Path,
         query_text: impl Fn(&Path) -> std::result::Result<String, String>,
     ) -> Result<LoadedDefinition> {
         let mut definition: ReportDefinition = toml::from_str(text)
             .map_err(|e| bad_input(format!("report definition {source}: {e}")))?;
         for q in &mut definition.queries {
-            q.sql = query_text(&q.file).map_err(|e| {
+            q.path = relative_to(dir, &q.file);
+            q.sql = query_text(&q.path).map_err(|e| {
                 bad_input(format!(
                     "report definition {source}: query {}: {e}",
-                    q.file.display()
+                    q.path.display()
                 ))
             })?;
+            q.sha256 = sha256_hex(q.sql.as_bytes());
         }
-        let sha256 =
-            crate::readers::sources::hex(&<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
+        let sha256 = sha256_hex(text.as_bytes());
         Ok(LoadedDefinition {
             definition,
             source,
@@ -215,7 +225,34 @@ fn name<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-/// The text of a query file the built-in definition names.
+fn sha256_hex(bytes: &[u8]) -> String {
+    crate::readers::sources::hex(&<sha2::Sha256 as sha2::Digest>::digest(bytes))
+}
+
+/// `file` (as a definition names it) against the definition's directory,
+/// with `.` and `..` folded lexically (`reports/../queries/a.sql` →
+/// `queries/a.sql`); an absolute `file` stays as it is.
+pub fn relative_to(dir: &Path, file: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in dir.join(file).components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                ) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The text of a query file the built-in definition names (by its path
+/// resolved against `reports/`).
 pub fn built_in_query(file: &Path) -> Option<&'static str> {
     BUILT_IN_QUERIES
         .iter()
@@ -235,7 +272,9 @@ mod tests {
 
     #[test]
     fn the_built_in_definition_parses_with_its_queries() {
-        let d = LoadedDefinition::parse(BUILT_IN, "built-in".into(), built_in).unwrap();
+        let d =
+            LoadedDefinition::parse(BUILT_IN, "built-in".into(), Path::new("reports"), built_in)
+                .unwrap();
         assert_eq!(d.definition.year, YearChoice::Latest);
         assert_eq!(d.definition.period, Some(Period::Quarter));
         assert_eq!(d.definition.charts.len(), 6);
@@ -249,19 +288,37 @@ mod tests {
     }
 
     #[test]
+    fn query_files_resolve_against_the_definitions_directory() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(
+            relative_to(&p("reports"), &p("../queries/a.sql")),
+            p("queries/a.sql")
+        );
+        assert_eq!(relative_to(&p(""), &p("a.sql")), p("a.sql"));
+        assert_eq!(
+            relative_to(&p("/x/defs"), &p("./q/a.sql")),
+            p("/x/defs/q/a.sql")
+        );
+        assert_eq!(relative_to(&p("defs"), &p("/abs/a.sql")), p("/abs/a.sql"));
+        assert_eq!(relative_to(&p("."), &p("../a.sql")), p("../a.sql"));
+    }
+
+    #[test]
     fn a_year_and_unknown_keys() {
         let text = "title = \"t\"\nyear = 2023\nsections = [\"headlines\"]\n";
-        let d = LoadedDefinition::parse(text, "t.toml".into(), built_in).unwrap();
+        let d = LoadedDefinition::parse(text, "t.toml".into(), Path::new(""), built_in).unwrap();
         assert_eq!(d.definition.year, YearChoice::Year(2023));
         let bad = LoadedDefinition::parse(
             "title = \"t\"\nsections = []\ncolour = 1\n",
             "t.toml".into(),
+            Path::new(""),
             built_in,
         );
         assert!(format!("{:#}", bad.unwrap_err()).contains("unknown field `colour`"));
         let bad = LoadedDefinition::parse(
             "title = \"t\"\nyear = \"last\"\nsections = []\n",
             "t.toml".into(),
+            Path::new(""),
             built_in,
         );
         assert!(format!("{:#}", bad.unwrap_err()).contains("t.toml"));
@@ -269,8 +326,13 @@ mod tests {
 
     #[test]
     fn a_run_with_another_period_is_refused_by_name() {
-        let d =
-            LoadedDefinition::parse(BUILT_IN, "reports/quarterly.toml".into(), built_in).unwrap();
+        let d = LoadedDefinition::parse(
+            BUILT_IN,
+            "reports/quarterly.toml".into(),
+            Path::new("reports"),
+            built_in,
+        )
+        .unwrap();
         let err = d
             .check_run(Period::Month, RegionLevel::Subregion)
             .unwrap_err();

@@ -238,7 +238,7 @@ fn query_blocks(queries: &[QuerySpec], results: &[DataFrame]) -> Vec<Block> {
         blocks.push(heading(
             3,
             &q.title,
-            &format!("query-{}", anchor_of(&q.file)),
+            &format!("query-{}", anchor_of(&q.path)),
         ));
         blocks.push(Block::Table(frame_table(df, q)));
     }
@@ -280,8 +280,8 @@ fn frame_table(df: &DataFrame, q: &QuerySpec) -> Table {
     Table {
         caption: format!(
             "Source: {} over the run's tables ({more}all rows: scamtrends query {} --run DIR).",
-            q.file.display(),
-            q.file.display()
+            q.path.display(),
+            q.path.display()
         ),
         columns,
         numeric,

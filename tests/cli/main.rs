@@ -13,4 +13,5 @@ mod scheduled;
 mod shared_data;
 mod spec_examples;
 mod store;
+mod trust;
 mod workdir;
