@@ -225,3 +225,35 @@ mod tests {
         assert_eq!(FileFormat::of(Path::new("x.txt")), None);
     }
 }
+
+/// A file that shapes the figures without being data: the taxonomy, the
+/// column mapping, the token registry, the report definition and each of its
+/// SQL files. The manifest records each with its SHA-256; `--if-changed`
+/// and `verify` compare them like the inputs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShapingFile {
+    /// `taxonomy`, `mapping`, `tokens`, `report-definition` or `query`.
+    pub role: String,
+    /// The path as named (a query: resolved against its definition), or
+    /// `built-in …` for a copy compiled into the binary.
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl ShapingFile {
+    /// The record of a file's bytes.
+    pub fn of(role: &str, path: &str, bytes: &[u8], sha256: String) -> ShapingFile {
+        ShapingFile {
+            role: role.to_string(),
+            path: path.to_string(),
+            bytes: bytes.len() as u64,
+            sha256,
+        }
+    }
+
+    /// Whether this is a copy compiled into the binary (not a file on disk).
+    pub fn is_built_in(&self) -> bool {
+        self.path.starts_with("built-in ")
+    }
+}

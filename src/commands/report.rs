@@ -58,7 +58,13 @@ pub fn run(args: ReportArgs) -> Result<()> {
         definition_sha256: loaded.sha256.clone(),
         headline_year: rendered.year,
     };
-    update_manifest(&config.run, &written, &record, config.definition.as_deref())?;
+    update_manifest(
+        &config.run,
+        &written,
+        &record,
+        config.definition.as_deref(),
+        &loaded.shaping_files(),
+    )?;
     log_headlines(&rendered);
     info(format!(
         "wrote {} report files into {} ({})",

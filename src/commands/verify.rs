@@ -13,7 +13,7 @@ use crate::cli::VerifyArgs;
 use crate::engine::local::LocalEngine;
 use crate::error::ScamError;
 use crate::log::info;
-use crate::model::{InputSpec, RunConfig};
+use crate::model::{InputSpec, RunConfig, ShapingFile};
 use crate::publish::manifest::{InputRecord, ManifestRecord};
 use crate::publish::readback::read_table;
 use crate::readers::sources::hash_file;
@@ -27,7 +27,7 @@ pub fn run(args: VerifyArgs) -> Result<()> {
 pub fn verify(dir: &Path) -> Result<()> {
     let manifest = ManifestRecord::read(dir)?;
     let store = manifest.parameters.inputs.store.as_deref();
-    let input_problems: Vec<String> = manifest
+    let mut input_problems: Vec<String> = manifest
         .inputs
         .iter()
         .filter_map(|i| match store {
@@ -35,6 +35,7 @@ pub fn verify(dir: &Path) -> Result<()> {
             _ => input_problem(i),
         })
         .collect();
+    input_problems.extend(shaping_problems(&manifest.shaping_files)?);
     if !input_problems.is_empty() {
         return not_reproduced(input_problems);
     }
@@ -98,6 +99,36 @@ fn input_problem(input: &InputRecord) -> Option<String> {
         )),
         Ok(_) => None,
     }
+}
+
+/// Shaping files (taxonomy, mapping, tokens, definition, queries) that are
+/// missing or changed; a built-in copy is compared with this binary's.
+fn shaping_problems(recorded: &[ShapingFile]) -> Result<Vec<String>> {
+    let built_in = crate::job::definition::load(None)?.shaping_files();
+    Ok(recorded
+        .iter()
+        .filter_map(|r| {
+            let now = if r.is_built_in() {
+                built_in
+                    .iter()
+                    .find(|b| b.role == r.role && b.path == r.path)
+                    .map(|b| b.sha256.clone())
+                    .ok_or_else(|| "this binary has no such built-in file".to_string())
+            } else {
+                hash_file(Path::new(&r.path))
+                    .map(|(_, sha)| sha)
+                    .map_err(|e| e.to_string())
+            };
+            match now {
+                Ok(sha) if sha == r.sha256 => None,
+                Ok(sha) => Some(format!(
+                    "changed {} {}: SHA-256 {sha}; the manifest recorded {}",
+                    r.role, r.path, r.sha256
+                )),
+                Err(e) => Some(format!("missing {} {}: {e}", r.role, r.path)),
+            }
+        })
+        .collect())
 }
 
 /// A transfers export of a store run: the store must still hold it, with

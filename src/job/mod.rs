@@ -19,7 +19,7 @@ use crate::error::sql_error;
 use crate::job::unchanged::{Verdict, compare_with_last_run};
 use crate::log::{info, warn};
 use crate::method::validate::checks::check_inputs;
-use crate::model::{CheckConfig, InputSpec, MethodParams, RunConfig};
+use crate::model::{CheckConfig, InputSpec, MethodParams, RunConfig, ShapingFile};
 use crate::names::METHODOLOGY_VERSION;
 use crate::publish::StagedDir;
 use crate::publish::lock::OutputLock;
@@ -33,10 +33,11 @@ use crate::report::writer::{log_headlines, write_staged};
 /// Run the whole job for a resolved config and publish its outputs.
 pub fn run(config: &RunConfig, engine: &dyn Engine) -> Result<()> {
     let _lock = OutputLock::acquire(&config.out)?;
-    if config.if_changed && unchanged_since_last_run(config)? {
+    let definition = definition::for_run(config)?;
+    let shaping = shaping_files(config, definition.as_ref())?;
+    if config.if_changed && unchanged_since_last_run(config, &shaping)? {
         return Ok(());
     }
-    let definition = definition::for_run(config)?;
     let started = Instant::now();
     let inputs = resolve(&config.inputs, config.taxonomy.as_deref())?;
     let mut loaded_at = None;
@@ -58,6 +59,7 @@ pub fn run(config: &RunConfig, engine: &dyn Engine) -> Result<()> {
         config,
         summary: &computed.summary,
         tables: &computed.tables,
+        shaping: &shaping,
     };
     let out = published.write(engine, definition.as_ref(), timings)?;
     crate::log::memory("publishing");
@@ -107,9 +109,23 @@ fn millis_between(from: Instant, to: Instant) -> u64 {
     to.duration_since(from).as_millis() as u64
 }
 
+/// Every file besides the data that shapes this run's figures, hashed: the
+/// taxonomy, mapping and token registry, the report definition and its SQL.
+pub fn shaping_files(
+    config: &RunConfig,
+    definition: Option<&LoadedDefinition>,
+) -> Result<Vec<ShapingFile>> {
+    let mut files =
+        crate::readers::inputs::shaping_files(&config.inputs, config.taxonomy.as_deref())?;
+    if let Some(d) = definition {
+        files.extend(d.shaping_files());
+    }
+    Ok(files)
+}
+
 /// `--if-changed`: log the verdict; true when there is nothing to do.
-fn unchanged_since_last_run(config: &RunConfig) -> Result<bool> {
-    match compare_with_last_run(config)? {
+fn unchanged_since_last_run(config: &RunConfig, shaping: &[ShapingFile]) -> Result<bool> {
+    match compare_with_last_run(config, shaping)? {
         Verdict::Unchanged(msg) => {
             info(msg);
             Ok(true)
@@ -132,6 +148,7 @@ struct Published<'a> {
     config: &'a RunConfig,
     summary: &'a LoadSummary,
     tables: &'a [(&'static str, DataFrame)],
+    shaping: &'a [ShapingFile],
 }
 
 impl Published<'_> {
@@ -169,6 +186,7 @@ impl Published<'_> {
             methodology_version: METHODOLOGY_VERSION,
             parameters: self.config,
             inputs: counts,
+            shaping_files: self.shaping,
             synthetic_data: synthetic_inputs(counts),
             label_vintage: self.label_vintage(),
             unmatched_labels: &self.summary.unmatched_labels,

@@ -1,14 +1,17 @@
 //! `run --if-changed`: is there anything new since the last published run?
-//! Parameters must equal the last manifest's; each input must be the same set
-//! of files with the same SHA-256, hashing only files whose size or
-//! modification time changed, so the check stays cheap on large exports.
+//! The tool (version and git revision) and the parameters must equal the
+//! last manifest's; every file that shapes a figure (taxonomy, mapping,
+//! tokens, report definition and its SQL) must have the same SHA-256; each
+//! input must be the same set of files with the same SHA-256, hashing only
+//! files whose size or modification time changed, so the check stays cheap
+//! on large exports.
 
 use std::path::Path;
 
 use anyhow::Result;
 
-use crate::model::RunConfig;
-use crate::publish::manifest::{InputRecord, ManifestRecord};
+use crate::model::{RunConfig, ShapingFile};
+use crate::publish::manifest::{InputRecord, ManifestRecord, Tool};
 use crate::readers::sources::{hash_file, resolve_paths, size_and_mtime};
 
 /// The verdict of `--if-changed`, with the reason for the log.
@@ -18,7 +21,7 @@ pub enum Verdict {
 }
 
 /// Whether the last run in `config.out` already covers these inputs and parameters.
-pub fn compare_with_last_run(config: &RunConfig) -> Result<Verdict> {
+pub fn compare_with_last_run(config: &RunConfig, shaping: &[ShapingFile]) -> Result<Verdict> {
     let last = match ManifestRecord::read(&config.out) {
         Ok(last) => last,
         Err(e) => {
@@ -27,10 +30,22 @@ pub fn compare_with_last_run(config: &RunConfig) -> Result<Verdict> {
             )));
         }
     };
+    if last.tool != Tool::default() {
+        return Ok(Verdict::Changed(format!(
+            "the last run was made by scamtrends {} ({}), this is {} ({})",
+            last.tool.version,
+            last.tool.git_revision,
+            Tool::default().version,
+            Tool::default().git_revision
+        )));
+    }
     if serde_json::to_value(config)? != last.parameters_json {
         return Ok(Verdict::Changed(
             "the parameters differ from the last run's".into(),
         ));
+    }
+    if let Some(why) = shaping_changed(shaping, &last.shaping_files) {
+        return Ok(Verdict::Changed(why));
     }
     let inputs = [
         ("transfers", &config.inputs.transfers),
@@ -78,6 +93,24 @@ fn store_changed(store: &Path, last: &ManifestRecord) -> Result<Option<String>> 
         .map(|i| (i.path.as_str(), i.sha256.as_str()))
         .collect();
     Ok((now != before).then(|| format!("the exports in the store {} changed", store.display())))
+}
+
+/// The first shaping file that differs from the last run's, as a reason.
+fn shaping_changed(now: &[ShapingFile], before: &[ShapingFile]) -> Option<String> {
+    for file in now {
+        match before
+            .iter()
+            .find(|b| b.role == file.role && b.path == file.path)
+        {
+            Some(b) if b.sha256 == file.sha256 => {}
+            Some(_) => return Some(format!("the {} {} changed", file.role, file.path)),
+            None => return Some(format!("the {} {} is new", file.role, file.path)),
+        }
+    }
+    before
+        .iter()
+        .find(|b| !now.iter().any(|n| n.role == b.role && n.path == b.path))
+        .map(|b| format!("the {} {} is no longer used", b.role, b.path))
 }
 
 fn same_file(path: &Path, record: &InputRecord) -> bool {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{FileCounts, RunConfig};
+use crate::model::{FileCounts, RunConfig, ShapingFile};
 use crate::names::SYNTHETIC_MARKER;
 use crate::publish::OutputFile;
 
@@ -37,6 +37,10 @@ pub struct Manifest<'a> {
     pub methodology_version: &'static str,
     pub parameters: &'a RunConfig,
     pub inputs: &'a [FileCounts],
+    /// Taxonomy, mapping, token registry, report definition and its SQL
+    /// files, with their SHA-256: everything besides the data that shapes
+    /// a figure.
+    pub shaping_files: &'a [ShapingFile],
     /// True when an input lies in a directory `scamtrends generate` marked
     /// as synthetic: charts and report then carry a "synthetic" mark.
     pub synthetic_data: bool,
@@ -51,18 +55,22 @@ pub struct Manifest<'a> {
     pub timings_ms: BTreeMap<String, u64>,
 }
 
-/// Tool name and version.
-#[derive(Debug, Clone, Serialize)]
+/// Tool name, version and the git revision it was built from (`unknown`
+/// outside a git checkout).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Tool {
-    pub name: &'static str,
-    pub version: &'static str,
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub git_revision: String,
 }
 
 impl Default for Tool {
     fn default() -> Self {
         Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            git_revision: env!("SCAMTRENDS_GIT_REV").into(),
         }
     }
 }
@@ -87,11 +95,14 @@ impl Manifest<'_> {
 /// The parts of a written manifest that `verify` and `--if-changed` read back.
 #[derive(Debug, Deserialize)]
 pub struct ManifestRecord {
+    pub tool: Tool,
     pub parameters: RunConfig,
     /// The same parameters as raw JSON, for exact comparison.
     #[serde(skip)]
     pub parameters_json: serde_json::Value,
     pub inputs: Vec<InputRecord>,
+    #[serde(default)]
+    pub shaping_files: Vec<ShapingFile>,
     pub outputs: Vec<OutputRecord>,
 }
 

@@ -10,9 +10,9 @@ use anyhow::Result;
 
 use crate::error::bad_input;
 use crate::method::taxonomy::Taxonomy;
-use crate::model::{InputFile, InputSpec};
+use crate::model::{InputFile, InputSpec, ShapingFile};
 use crate::readers::mapping::Mapping;
-use crate::readers::sources::resolve_inputs;
+use crate::readers::sources::{hex, resolve_inputs};
 use crate::readers::tokens::TokenRegistry;
 
 /// Where a run's transfers come from.
@@ -57,6 +57,35 @@ pub fn resolve(spec: &InputSpec, taxonomy: Option<&Path>) -> Result<ResolvedInpu
         tokens,
         taxonomy: Arc::new(read_taxonomy(taxonomy)?),
     })
+}
+
+/// The taxonomy, mapping and token files of a run, hashed (each read again:
+/// they are small).
+pub fn shaping_files(spec: &InputSpec, taxonomy: Option<&Path>) -> Result<Vec<ShapingFile>> {
+    let named = [
+        ("taxonomy", taxonomy),
+        ("mapping", spec.mapping.as_deref()),
+        ("tokens", spec.tokens.as_deref()),
+    ];
+    let mut out = Vec::new();
+    for (role, path) in named {
+        if let Some(path) = path {
+            let bytes = std::fs::read(path)
+                .map_err(|e| bad_input(format!("--{role} {}: {e}", path.display())))?;
+            out.push(ShapingFile::of(
+                role,
+                &path.display().to_string(),
+                &bytes,
+                sha256(&bytes),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Lowercase hex SHA-256 of bytes.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&<sha2::Sha256 as sha2::Digest>::digest(bytes))
 }
 
 /// The default taxonomy, extended by `--taxonomy FILE` when given.

@@ -155,6 +155,8 @@ pub struct LoadedDefinition {
     /// The file read, or `built-in reports/quarterly.toml`.
     pub source: String,
     pub sha256: String,
+    /// Size of the definition's text.
+    pub text_bytes: u64,
 }
 
 impl LoadedDefinition {
@@ -183,7 +185,33 @@ impl LoadedDefinition {
             definition,
             source,
             sha256,
+            text_bytes: text.len() as u64,
         })
+    }
+
+    /// The definition and each query file, as the manifest records them.
+    pub fn shaping_files(&self) -> Vec<crate::model::ShapingFile> {
+        let built_in = self.source.starts_with("built-in ");
+        let mut out = vec![crate::model::ShapingFile {
+            role: "report-definition".into(),
+            path: self.source.clone(),
+            bytes: self.text_bytes,
+            sha256: self.sha256.clone(),
+        }];
+        for q in &self.definition.queries {
+            let path = q.path.display().to_string();
+            out.push(crate::model::ShapingFile {
+                role: "query".into(),
+                path: if built_in {
+                    format!("built-in {path}")
+                } else {
+                    path
+                },
+                bytes: q.sql.len() as u64,
+                sha256: q.sha256.clone(),
+            });
+        }
+        out
     }
 
     /// Refuse a run whose period or region level is not the one the report expects.

@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::log::info;
+use crate::model::ShapingFile;
 use crate::publish::manifest::ReportRecord;
 use crate::publish::{OutputFile, StagedDir};
 use crate::report::render::Rendered;
@@ -71,6 +72,7 @@ pub fn update_manifest(
     written: &[OutputFile],
     record: &ReportRecord,
     definition: Option<&Path>,
+    shaping: &[ShapingFile],
 ) -> Result<()> {
     let path = dir.join("manifest.json");
     let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
@@ -89,6 +91,18 @@ pub fn update_manifest(
     outputs.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
     manifest["outputs"] = serde_json::Value::Array(outputs);
     manifest["report"] = serde_json::to_value(record)?;
+    // the new definition and its queries replace the old ones' records
+    let mut files: Vec<serde_json::Value> = manifest["shaping_files"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| !matches!(f["role"].as_str(), Some("report-definition" | "query")))
+        .collect();
+    for f in shaping {
+        files.push(serde_json::to_value(f)?);
+    }
+    manifest["shaping_files"] = serde_json::Value::Array(files);
     manifest["parameters"]["report"] = serde_json::to_value(definition)?;
     manifest["parameters"]["no_report"] = serde_json::Value::Bool(false);
     let mut bytes = serde_json::to_vec_pretty(&manifest)?;

@@ -116,3 +116,82 @@ fn a_definition_named_on_the_command_line_reads_its_queries_beside_it() {
     );
     assert!(!w.path("out2").exists());
 }
+
+#[test]
+fn every_file_that_shapes_a_figure_is_an_input() {
+    let w = Workdir::new();
+    w.copy_dir(&fixture("multi_file"), "data");
+    w.write("tax.toml", "[aliases]\npig_butchering = [\"love trap\"]\n");
+    w.write(
+        "tokens.toml",
+        "[[token]]\nchain = \"tron\"\ncontract = \"TMine\"\nsymbol = \"MINE\"\ndecimals = 2\n",
+    );
+    let args = [
+        "run",
+        "--data",
+        "data",
+        "--taxonomy",
+        "tax.toml",
+        "--tokens",
+        "tokens.toml",
+        "--out",
+        "out",
+        "--if-changed",
+    ];
+    w.run_ok(&args);
+    let manifest = w.manifest("out");
+    assert_eq!(
+        manifest["tool"]["git_revision"].as_str().map(str::len),
+        Some(40)
+    );
+    let roles: Vec<&str> = manifest["shaping_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "taxonomy",
+            "tokens",
+            "report-definition",
+            "query",
+            "query",
+            "query"
+        ]
+    );
+    let again = w.output(&args);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to do"));
+    // the same path with other content: a new run, not "nothing to do"
+    for (role, file, text) in [
+        (
+            "taxonomy",
+            "tax.toml",
+            "[aliases]\npig_butchering = [\"love trap\", \"honey\"]\n",
+        ),
+        (
+            "tokens",
+            "tokens.toml",
+            "[[token]]\nchain = \"tron\"\ncontract = \"TMine\"\nsymbol = \"MINE\"\ndecimals = 3\n",
+        ),
+    ] {
+        w.write(file, text);
+        let out = w.output(&args);
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{log}");
+        assert!(
+            log.contains(&format!("running, the {role} {file} changed")),
+            "{log}"
+        );
+    }
+    // verify names a changed shaping file like a changed export (exit 6)
+    w.write(
+        "tax.toml",
+        "[aliases]\npig_butchering = [\"something else\"]\n",
+    );
+    let out = w.output(&["verify", "out"]);
+    assert_eq!(out.status.code(), Some(6));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("changed taxonomy tax.toml"), "{said}");
+}
