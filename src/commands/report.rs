@@ -1,6 +1,7 @@
 //! `scamtrends report --run DIR [--definition FILE]`: re-render the charts,
 //! report and figures of a published run from its Parquet tables (nothing is
-//! recomputed), its SQL run over those tables, under the run's lock.
+//! recomputed), its SQL run over those tables, under the run's lock; the run
+//! directory is replaced in one step by a staged copy.
 
 use std::path::PathBuf;
 
@@ -10,12 +11,13 @@ use crate::cli::ReportArgs;
 use crate::engine::TableSource;
 use crate::engine::local::LocalEngine;
 use crate::log::info;
+use crate::publish::StagedDir;
 use crate::publish::lock::OutputLock;
 use crate::publish::manifest::ReportRecord;
 use crate::publish::readback::{read_run, table_files};
 use crate::report::data::{REPORT_TABLES, RunData};
 use crate::report::render::render;
-use crate::report::writer::{log_headlines, replace_report_files, update_manifest};
+use crate::report::writer::{log_headlines, rewrite_report};
 
 /// The resolved flags of `report`.
 pub struct ReportConfig {
@@ -52,23 +54,24 @@ pub fn run(args: ReportArgs) -> Result<()> {
         .collect();
     let results = crate::job::run_queries(&LocalEngine, &loaded, &published)?;
     let rendered = render(&data, &loaded, &results)?;
-    let written = replace_report_files(&config.run, &rendered)?;
     let record = ReportRecord {
         definition: loaded.source.clone(),
         definition_sha256: loaded.sha256.clone(),
         headline_year: rendered.year,
     };
-    update_manifest(
-        &config.run,
-        &written,
+    let mut staged = StagedDir::copy_of(&config.run)?;
+    rewrite_report(
+        &mut staged,
+        &rendered,
         &record,
         config.definition.as_deref(),
         &loaded.shaping_files(),
     )?;
+    let written = rendered.files.len();
+    staged.commit()?;
     log_headlines(&rendered);
     info(format!(
-        "wrote {} report files into {} ({})",
-        written.len(),
+        "wrote {written} report files into {} ({})",
         config.run.display(),
         loaded.source
     ));

@@ -2,8 +2,9 @@
 //!
 //! The lock is a file beside the directory (`.NAME.lock`, holding the owner's
 //! pid), created exclusively. A lock whose process is gone is stale and is
-//! replaced; while we hold it, staging directories left by killed runs are
-//! removed. The lock is released when dropped.
+//! replaced; while we hold it, what a killed run left is put right: its
+//! staging directory is removed, and an interrupted publication is restored
+//! or cleaned (`publish::recover`). The lock is released when dropped.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -46,8 +47,10 @@ impl OutputLock {
                 Ok(mut file) => {
                     writeln!(file, "{}", std::process::id())
                         .with_context(|| format!("writing {}", path.display()))?;
+                    let lock = OutputLock { path };
+                    super::recover(target)?;
                     remove_stale_staging(&parent, &name);
-                    return Ok(OutputLock { path });
+                    return Ok(lock);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let holder = fs::read_to_string(&path)

@@ -1,7 +1,8 @@
 //! The report's one writer: into a run's staging directory during `run`, or
-//! over the report files of a published run for `scamtrends report --run DIR`
-//! (each file replaced by rename, stale charts removed, the manifest's output
-//! list and report record updated last; the caller holds the run's lock).
+//! into a staged copy of a published run for `scamtrends report --run DIR`
+//! (old report files and stale charts removed, the manifest's output list
+//! and report record updated last; the caller holds the run's lock and
+//! swaps the copy in whole).
 
 use std::fs;
 use std::path::Path;
@@ -38,46 +39,71 @@ pub fn write_staged(staged: &mut StagedDir, rendered: &Rendered) -> Result<()> {
     Ok(())
 }
 
-/// Write each file beside its target and rename it into place; remove chart
-/// files of the previous report that this one does not have.
-pub fn replace_report_files(dir: &Path, rendered: &Rendered) -> Result<Vec<OutputFile>> {
-    let mut written = Vec::new();
-    for (name, bytes) in &rendered.files {
-        let target = dir.join(name);
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-        }
-        let tmp = target.with_extension("tmp-report");
-        fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-        fs::rename(&tmp, &target).with_context(|| format!("replacing {}", target.display()))?;
-        written.push(OutputFile::of(name, bytes));
+/// Replace the report of a staged copy of a published run
+/// (`StagedDir::copy_of`): every report file of the previous report goes
+/// (stale charts included), the new ones are written, and the manifest's
+/// outputs, report record and definition records are updated last. The
+/// caller commits the copy, so the run directory changes in one step.
+pub fn rewrite_report(
+    staged: &mut StagedDir,
+    rendered: &Rendered,
+    record: &ReportRecord,
+    definition: Option<&Path>,
+    shaping: &[ShapingFile],
+) -> Result<()> {
+    let manifest_path = staged.path().join("manifest.json");
+    let text = fs::read_to_string(&manifest_path)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let mut manifest: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("parsing {}", manifest_path.display()))?;
+    for name in recorded_outputs(&manifest)
+        .into_iter()
+        .filter(|p| is_report_file(p))
+    {
+        staged.remove(&name)?;
     }
-    let charts = dir.join("charts");
-    if let Ok(entries) = fs::read_dir(&charts) {
-        for entry in entries.flatten() {
-            let name = format!("charts/{}", entry.file_name().to_string_lossy());
-            if !written.iter().any(|w| w.path == name) {
-                fs::remove_file(entry.path()).with_context(|| {
-                    format!("removing the stale chart {}", entry.path().display())
-                })?;
-            }
-        }
-    }
-    Ok(written)
+    remove_unlisted_charts(staged)?;
+    write_staged(staged, rendered)?;
+    let written = staged.written.clone();
+    update_manifest(&mut manifest, &written, record, definition, shaping)?;
+    let mut bytes = serde_json::to_vec_pretty(&manifest)?;
+    bytes.push(b'\n');
+    staged.write("manifest.json", &bytes)
 }
 
-/// Swap the report entries of `manifest.json` for the new files.
-pub fn update_manifest(
-    dir: &Path,
+fn recorded_outputs(manifest: &serde_json::Value) -> Vec<String> {
+    manifest["outputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["path"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Chart files the manifest does not list (left by an older report).
+fn remove_unlisted_charts(staged: &mut StagedDir) -> Result<()> {
+    let charts = staged.path().join("charts");
+    let Ok(entries) = fs::read_dir(&charts) else {
+        return Ok(());
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .map(|e| format!("charts/{}", e.file_name().to_string_lossy()))
+        .collect();
+    for name in names {
+        staged.remove(&name)?;
+    }
+    Ok(())
+}
+
+/// Swap the report entries of a manifest for the new files.
+fn update_manifest(
+    manifest: &mut serde_json::Value,
     written: &[OutputFile],
     record: &ReportRecord,
     definition: Option<&Path>,
     shaping: &[ShapingFile],
 ) -> Result<()> {
-    let path = dir.join("manifest.json");
-    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let mut manifest: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     let mut outputs: Vec<serde_json::Value> = manifest["outputs"]
         .as_array()
         .cloned()
@@ -105,10 +131,5 @@ pub fn update_manifest(
     manifest["shaping_files"] = serde_json::Value::Array(files);
     manifest["parameters"]["report"] = serde_json::to_value(definition)?;
     manifest["parameters"]["no_report"] = serde_json::Value::Bool(false);
-    let mut bytes = serde_json::to_vec_pretty(&manifest)?;
-    bytes.push(b'\n');
-    let tmp = path.with_extension("json.tmp");
-    fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, &path).with_context(|| format!("replacing {}", path.display()))?;
     Ok(())
 }
