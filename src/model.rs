@@ -182,6 +182,20 @@ pub struct InputFile {
     pub sha256: String,
     /// Modification time, Unix seconds (lets `--if-changed` skip re-hashing).
     pub mtime: i64,
+    /// A plain CSV file's field counts, found while hashing it.
+    #[serde(skip)]
+    pub shape: Option<std::sync::Arc<CsvShape>>,
+}
+
+/// Field counts of a CSV file's records (`readers::csv_shape`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvShape {
+    /// Fields of the header (record 0).
+    pub header_fields: u32,
+    /// Data records (rows after the header).
+    pub rows: u64,
+    /// Data rows whose field count differs from the header's: (row, fields).
+    pub ragged: Vec<(u64, u32)>,
 }
 
 /// Row accounting of one input file (METHODOLOGY §2:

@@ -8,6 +8,7 @@
 //! collects a frame; engines decide what is materialised.
 
 pub mod convert;
+pub mod csv_shape;
 pub mod ethereum_etl;
 pub mod inputs;
 pub mod layout;
@@ -19,31 +20,75 @@ pub mod sql;
 pub mod tagpack;
 pub mod tokens;
 
-use std::path::Path;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Result;
 use polars::prelude::*;
 
 use crate::method::validate::with_reject_columns;
-use crate::model::{InputFile, InputKind};
-use crate::names::{ATTR, FILE, REJECT_COLUMNS, ROW};
+use crate::model::{CsvShape, InputFile, InputKind};
+use crate::names::{ATTR, FILE, REJECT_COLUMN, REJECT_COLUMNS, REJECT_REASON, REJECT_VALUE, ROW};
+use crate::readers::convert::Readable;
 use crate::readers::mapping::KindMapping;
 use crate::readers::tokens::TokenRegistry;
 
 /// The validated lazy frame of one file (`readable`: the file itself or its
-/// converted copy, `convert::readable_path`): typed columns plus reject columns.
+/// converted copy, `convert::readable`): typed columns plus reject columns.
 pub fn validated_frame(
     kind: InputKind,
     file: &InputFile,
-    readable: &Path,
+    readable: &Readable,
     index: usize,
     mapping: Option<&KindMapping>,
     tokens: &Arc<TokenRegistry>,
 ) -> Result<LazyFrame> {
-    let lf = scan::scan_typed(file, readable, kind, mapping, tokens)?;
+    let lf = scan::scan_typed(file, &readable.path, kind, mapping, tokens)?;
     let lf = lf.with_column(lit(index as u32).cast(DataType::UInt32).alias(FILE));
-    Ok(with_reject_columns(lf, kind))
+    let lf = with_reject_columns(lf, kind);
+    Ok(match readable.shape.as_deref() {
+        Some(shape) if !shape.ragged.is_empty() => with_field_count_rejects(lf, shape),
+        _ => lf,
+    })
+}
+
+/// METHODOLOGY §2 (nothing silently dropped): a CSV row with more or fewer
+/// fields than the header is rejected as `field_count`, before any other
+/// rule (its fields are not where the header says), never truncated or
+/// padded.
+fn with_field_count_rejects(lf: LazyFrame, shape: &CsvShape) -> LazyFrame {
+    let ragged: HashMap<i64, u32> = shape.ragged.iter().map(|&(r, n)| (r as i64, n)).collect();
+    let header = shape.header_fields;
+    let value = col(ROW).map(
+        move |c| {
+            let out: StringChunked = c
+                .i64()?
+                .iter()
+                .map(|r| {
+                    r.and_then(|r| ragged.get(&r))
+                        .map(|n| format!("{n} fields; the header has {header}"))
+                })
+                .collect();
+            Ok(out.with_name(REJECT_VALUE.into()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    );
+    lf.with_column(value.alias("_field_count"))
+        .with_columns([
+            when(col("_field_count").is_not_null())
+                .then(lit("field_count"))
+                .otherwise(col(REJECT_REASON))
+                .alias(REJECT_REASON),
+            when(col("_field_count").is_not_null())
+                .then(lit("row"))
+                .otherwise(col(REJECT_COLUMN))
+                .alias(REJECT_COLUMN),
+            when(col("_field_count").is_not_null())
+                .then(col("_field_count"))
+                .otherwise(col(REJECT_VALUE))
+                .alias(REJECT_VALUE),
+        ])
+        .drop(cols(["_field_count"]))
 }
 
 /// The canonical columns of a kind plus `_file`, `_row` and the reject columns.

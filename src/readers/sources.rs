@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
+use std::sync::Arc;
+
 use crate::error::bad_input;
 use crate::model::{FileFormat, InputFile};
+use crate::readers::csv_shape::ShapeCounter;
 
 /// Expand PATH arguments into files sorted by path, each listed once.
 pub fn resolve_inputs(kind: &str, specs: &[String]) -> Result<Vec<InputFile>> {
@@ -104,8 +107,18 @@ fn describe_file(kind: &str, path: PathBuf) -> Result<InputFile> {
             path.display()
         ))
     })?;
-    let (bytes, sha256) =
-        hash_file(&path).map_err(|e| bad_input(format!("{kind} file {}: {e}", path.display())))?;
+    let bad = |e: io::Error| bad_input(format!("{kind} file {}: {e}", path.display()));
+    let (bytes, sha256, shape) = match format {
+        FileFormat::Csv => {
+            let mut counter = ShapeCounter::new();
+            let (bytes, sha256) = hash_reading(&path, |chunk| counter.feed(chunk)).map_err(bad)?;
+            (bytes, sha256, Some(Arc::new(counter.finish())))
+        }
+        _ => {
+            let (bytes, sha256) = hash_file(&path).map_err(bad)?;
+            (bytes, sha256, None)
+        }
+    };
     let mtime = size_and_mtime(&path).map(|m| m.1).unwrap_or(0);
     Ok(InputFile {
         path,
@@ -113,11 +126,18 @@ fn describe_file(kind: &str, path: PathBuf) -> Result<InputFile> {
         bytes,
         mtime,
         sha256,
+        shape,
     })
 }
 
 /// Size and lowercase hex SHA-256 of a file, streamed.
 pub fn hash_file(path: &Path) -> io::Result<(u64, String)> {
+    hash_reading(path, |_| {})
+}
+
+/// Size and SHA-256 of a file, handing each chunk read to `also` (one read
+/// serves the hash and, e.g., the CSV field counts).
+pub fn hash_reading(path: &Path, mut also: impl FnMut(&[u8])) -> io::Result<(u64, String)> {
     let mut reader = BufReader::with_capacity(1 << 20, File::open(path)?);
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -128,6 +148,7 @@ pub fn hash_file(path: &Path) -> io::Result<(u64, String)> {
             break;
         }
         hasher.update(&buf[..n]);
+        also(&buf[..n]);
         total += n as u64;
     }
     Ok((total, hex(&hasher.finalize())))

@@ -19,7 +19,7 @@ use crate::method::period::label_expr;
 use crate::model::{InputFile, InputKind, Period};
 use crate::names::{REJECT_COLUMNS, ROW};
 use crate::publish::lock::OutputLock;
-use crate::readers::convert::readable_path;
+use crate::readers::convert::readable;
 use crate::readers::mapping::{KindMapping, Mapping};
 use crate::readers::sources::{hash_file, resolve_inputs};
 use crate::readers::tokens::TokenRegistry;
@@ -183,7 +183,7 @@ fn ingest_file(
     columns.push(lit(file.path.display().to_string()).alias("_source"));
     columns.extend([col("_chain"), col("_month")]);
     let written: Written = Arc::default();
-    let readable = readable_path(file, tmp)?;
+    let readable = readable(file, tmp)?;
     let plan = validated_frame(InputKind::Transfers, file, &readable, 0, mapping, tokens)?
         .with_columns(keys)
         .select(columns)

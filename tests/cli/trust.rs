@@ -195,3 +195,115 @@ fn every_file_that_shapes_a_figure_is_an_input() {
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("changed taxonomy tax.toml"), "{said}");
 }
+
+/// Rejects of a run as `(file name, row, reason, value)`.
+fn rejects(w: &Workdir) -> Vec<(String, String, String, String)> {
+    let df = w.table("out/rejects.parquet");
+    let col = |c| crate::workdir::strings(&df, c);
+    let (file, row, reason, value) = (col("file"), col("row"), col("reason"), col("value"));
+    (0..df.height())
+        .map(|i| {
+            let name = file[i].rsplit('/').next().unwrap_or_default().to_string();
+            (name, row[i].clone(), reason[i].clone(), value[i].clone())
+        })
+        .collect()
+}
+
+#[test]
+fn csv_rows_with_more_or_fewer_fields_than_the_header_are_rejected() {
+    use crate::rules::{REPORTS, dataset};
+    // rows 2 and 3 have one field too many and one too few; row 4 holds a
+    // comma and a line feed inside quotes
+    let rows = |p: &str| {
+        format!(
+            "tron,{p}a,0,1700000000,TV1,TScamA,USDT,10,10\n\
+             tron,{p}b,0,1700000000,TV1,TScamA,USDT,10,10,999\n\
+             tron,{p}c,0,1700000000,TV1,TScamA,USDT,10\n\
+             tron,\"{p}d,\n\",0,1700000000,TV1,TScamA,USDT,10,10\n"
+        )
+    };
+    let w = Workdir::new();
+    dataset(&w, &[("t.csv", &rows("t"))], REPORTS, "");
+    // the same rows gzip-compressed count the same way
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let text = format!("{}{}", crate::rules::T_HEADER, rows("u"));
+    std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+    w.write("data/transfers/u.csv.gz", gz.finish().unwrap());
+    w.run_ok(&[
+        "run",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--max-reject-rate",
+        "0.6",
+        "--no-report",
+    ]);
+    let found = rejects(&w);
+    let expect = |f: &str, row: &str, n: u32| {
+        (
+            f.to_string(),
+            row.to_string(),
+            "field_count".to_string(),
+            format!("{n} fields; the header has 9"),
+        )
+    };
+    assert_eq!(
+        found,
+        [
+            expect("t.csv", "2", 10),
+            expect("t.csv", "3", 8),
+            expect("u.csv.gz", "2", 10),
+            expect("u.csv.gz", "3", 8)
+        ]
+    );
+    // only the well-formed rows count: 10 USD each from two files, twice
+    let total = w.table("out/revenue_total.parquet");
+    assert_eq!(crate::workdir::floats(&total, "revenue_usd"), [Some(40.0)]);
+}
+
+#[test]
+fn an_ndjson_key_missing_from_the_first_object_is_kept() {
+    let w = Workdir::new();
+    w.write(
+        "t.json",
+        "{\"hash\": \"0x01\", \"nonce\": 1, \"from_address\": \"0xv1\", \"to_address\": \"0xscam\", \"value\": 1000000000000000000}\n\
+         {\"hash\": \"0x02\", \"nonce\": 2, \"from_address\": \"0xv1\", \"to_address\": \"0xscam\", \"value\": 2000000000000000000, \"block_timestamp\": 1700000000}\n",
+    );
+    w.write(
+        "reports.csv",
+        "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\nR1,2023-01-01,ethereum,0xscam,romance,KH,,t\n",
+    );
+    w.write("prices.csv", "date,asset,price_usd\n2023-11-14,ETH,2000\n");
+    let out = w.output(&[
+        "run",
+        "--transfers",
+        "t.json",
+        "--reports",
+        "reports.csv",
+        "--prices",
+        "prices.csv",
+        "--out",
+        "out",
+        "--no-report",
+        "--max-reject-rate",
+        "0.5",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // the first object has no timestamp: only it is rejected
+    let found = rejects(&w);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].1.as_str(), found[0].2.as_str()),
+        ("1", "missing_value")
+    );
+    let total = w.table("out/revenue_total.parquet");
+    assert_eq!(
+        crate::workdir::floats(&total, "revenue_usd"),
+        [Some(4000.0)]
+    );
+}

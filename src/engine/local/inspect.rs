@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use crate::model::{FileFormat, InputFile, InputKind};
 use crate::names::{REJECT_COLUMN, REJECT_REASON, ROW};
-use crate::readers::convert::readable_path;
+use crate::readers::convert::{Readable, readable};
 use crate::readers::layout::detect_layout;
 use crate::readers::tokens::TokenRegistry;
 use crate::readers::validated_frame;
@@ -42,8 +42,8 @@ pub fn inspect_file(
     sample: usize,
     sample_rows: usize,
 ) -> Result<Inspection> {
-    let readable = readable_path(file, tmp)?;
-    let mut raw = raw_frame(&readable, file.format)?;
+    let readable = readable(file, tmp)?;
+    let mut raw = raw_frame(&readable.path, file.format)?;
     let schema = raw.collect_schema()?.as_ref().clone();
     let layout = detect_layout(&schema, file.format);
     let rows = raw
@@ -86,7 +86,7 @@ fn raw_frame(path: &Path, format: FileFormat) -> Result<LazyFrame> {
 
 fn validate_head(
     file: &InputFile,
-    readable: &Path,
+    readable: &Readable,
     kind: InputKind,
     sample_rows: usize,
 ) -> Result<SampleValidation> {

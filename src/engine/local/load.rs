@@ -16,7 +16,7 @@ use crate::engine::local::scam_index::{ScamIndex, address_column, share_to_addre
 use crate::error::bad_input;
 use crate::model::{FileCounts, InputFile, InputKind};
 use crate::names::{ATTR, FILE, REJECT_COLUMNS, REJECT_REASON, ROW};
-use crate::readers::convert::readable_path;
+use crate::readers::convert::readable;
 use crate::readers::mapping::KindMapping;
 use crate::readers::tokens::TokenRegistry;
 use crate::readers::{kept_columns, kept_schema, valid_columns, valid_schema, validated_frame};
@@ -49,7 +49,7 @@ pub fn load_small(
     let mut frames = Vec::new();
     let mut rows_read = Vec::new();
     for (i, file) in files.iter().enumerate() {
-        let readable = readable_path(file, tmp)?;
+        let readable = readable(file, tmp)?;
         let df = validated_frame(kind, file, &readable, i, mapping, tokens)?
             .select(kept_columns(kind, &[]))
             .collect()
@@ -76,7 +76,7 @@ pub fn load_transfers(
     let bar = crate::log::progress(files.iter().map(|f| f.bytes).sum(), "streaming transfers");
     for (i, file) in files.iter().enumerate() {
         let sink = Arc::new(Mutex::new(TransferSink::default()));
-        let readable = readable_path(file, tmp)?;
+        let readable = readable(file, tmp)?;
         let plan = validated_frame(kind, file, &readable, i, mapping, tokens)?
             .with_column(index.row_expr())
             .select(kept_columns(kind, &TRANSFER_EXTRA))

@@ -90,6 +90,7 @@ fn input_file(s: &SourceEntry) -> InputFile {
         bytes: s.bytes,
         sha256: s.sha256.clone(),
         mtime: s.mtime,
+        shape: None,
     }
 }
 

@@ -1,0 +1,164 @@
+//! The shape of a CSV file: how many fields each record has, counted in the
+//! same read that hashes the file (or decompresses it), so that a row with
+//! more or fewer fields than the header is rejected with its own reason
+//! instead of being truncated or padded by the CSV reader.
+//!
+//! Records are counted the way polars' CSV reader counts rows: every line
+//! feed outside quotes ends one (a blank line is a record of one field), a
+//! quoted field may hold line feeds and `""` escapes, `\r\n` ends a line
+//! like `\n`, and text after the last line feed is a last record. Record 0 is
+//! the header; record `n` is the data row polars numbers `n` (`_row`).
+
+pub use crate::model::CsvShape;
+
+/// Counts fields while bytes stream past (feed chunks in order).
+#[derive(Debug, Default)]
+pub struct ShapeCounter {
+    in_quotes: bool,
+    /// The previous byte closed a quoted section (`""` re-opens it).
+    after_quote: bool,
+    /// At the first byte of a field (a quote here opens a quoted field).
+    field_start: bool,
+    /// Fields of the current record so far (commas + 1).
+    fields: u32,
+    /// Bytes seen since the last record ended.
+    pending: bool,
+    /// Index of the current record (0: the header).
+    record: u64,
+    shape: CsvShape,
+}
+
+impl ShapeCounter {
+    pub fn new() -> ShapeCounter {
+        ShapeCounter {
+            field_start: true,
+            fields: 1,
+            ..ShapeCounter::default()
+        }
+    }
+
+    /// Count the fields in the next bytes of the file.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            if self.in_quotes {
+                // only a quote can end a quoted section
+                match memchr::memchr(b'"', rest) {
+                    Some(i) => {
+                        self.in_quotes = false;
+                        self.after_quote = true;
+                        self.field_start = false;
+                        self.pending = true;
+                        rest = &rest[i + 1..];
+                    }
+                    None => return,
+                }
+                continue;
+            }
+            let Some(i) = memchr::memchr3(b',', b'"', b'\n', rest) else {
+                self.plain(rest.len());
+                return;
+            };
+            self.plain(i);
+            self.special(rest[i]);
+            rest = &rest[i + 1..];
+        }
+    }
+
+    /// `n` ordinary bytes.
+    fn plain(&mut self, n: usize) {
+        if n > 0 {
+            self.pending = true;
+            self.field_start = false;
+            self.after_quote = false;
+        }
+    }
+
+    fn special(&mut self, byte: u8) {
+        match byte {
+            b',' => {
+                self.fields += 1;
+                self.field_start = true;
+                self.after_quote = false;
+                self.pending = true;
+            }
+            b'"' => {
+                if self.field_start || self.after_quote {
+                    self.in_quotes = true;
+                }
+                self.field_start = false;
+                self.after_quote = false;
+                self.pending = true;
+            }
+            _ => self.end_record(),
+        }
+    }
+
+    fn end_record(&mut self) {
+        if self.record == 0 {
+            self.shape.header_fields = self.fields;
+        } else {
+            self.shape.rows += 1;
+            if self.fields != self.shape.header_fields {
+                self.shape.ragged.push((self.record, self.fields));
+            }
+        }
+        self.record += 1;
+        self.fields = 1;
+        self.field_start = true;
+        self.after_quote = false;
+        self.pending = false;
+    }
+
+    /// The shape, once every byte was fed.
+    pub fn finish(mut self) -> CsvShape {
+        if self.pending || self.in_quotes {
+            self.end_record();
+        }
+        self.shape
+    }
+}
+
+/// The shape of a whole CSV text (for tests and small inputs).
+pub fn shape_of(bytes: &[u8]) -> CsvShape {
+    let mut counter = ShapeCounter::new();
+    counter.feed(bytes);
+    counter.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_with_more_or_fewer_fields_are_found() {
+        let s = shape_of(b"a,b,c\n1,2,3\n4,5\n6,7,8,9\n\n10,11,12");
+        assert_eq!(s.header_fields, 3);
+        assert_eq!(s.rows, 5);
+        assert_eq!(s.ragged, [(2, 2), (3, 4), (4, 1)]);
+    }
+
+    #[test]
+    fn quotes_hold_commas_line_feeds_and_escaped_quotes() {
+        let s = shape_of(b"a,b,c\r\n\"x,\ny\",2,3\r\n1,\"a\"\"b,c\",3\n1,\"\",3\n\n\n");
+        assert_eq!(
+            s.rows, 5,
+            "two trailing blank lines are rows, as polars reads them"
+        );
+        assert_eq!(s.ragged, [(4, 1), (5, 1)]);
+    }
+
+    #[test]
+    fn chunk_boundaries_do_not_matter() {
+        let text = b"h1,h2\n\"a\"\"\",b\n\"q,\nq\",z,extra\nlast,row";
+        let whole = shape_of(text);
+        for split in 0..text.len() {
+            let mut c = ShapeCounter::new();
+            c.feed(&text[..split]);
+            c.feed(&text[split..]);
+            assert_eq!(c.finish(), whole, "split at {split}");
+        }
+        assert_eq!(whole.ragged, [(2, 3)]);
+        assert_eq!(whole.rows, 3);
+    }
+}
