@@ -12,6 +12,11 @@ pub const FALLBACK_DAYS: i64 = 7;
 /// Micro-dollars per dollar: money is summed as integers (METHODOLOGY §8).
 pub const MICROS: f64 = 1_000_000.0;
 
+/// The largest USD value one transfer or one report may carry: above it a
+/// value is implausible and rejected (`implausible_usd`), and below it its
+/// micro-dollars fit an `i64` with room for millions of them in a sum.
+pub const MAX_USD: f64 = 1e12;
+
 /// Usable prices: positive and finite, one per `(asset, day)`: the first by
 /// file then row order wins.
 pub fn usable_prices(prices: LazyFrame) -> LazyFrame {
@@ -44,32 +49,45 @@ pub fn daily_prices(usable: LazyFrame) -> LazyFrame {
             .first()])
 }
 
+/// Add `price_usd`: the price of each transfer's asset on its UTC `day`
+/// (with the fallback), null when there is none.
+pub fn with_prices(transfers: LazyFrame, daily: LazyFrame) -> LazyFrame {
+    let keys = [col("asset"), col("day")];
+    transfers.join(daily, keys.clone(), keys, JoinArgs::new(JoinType::Left))
+}
+
+/// The USD value of a priced transfer, in dollars: `amount_usd` when given,
+/// else `amount × price_usd`; null when unpriced.
+pub fn usd_value() -> Expr {
+    col("amount_usd").fill_null(col("amount") * col("price_usd"))
+}
+
 /// Add `usd_micro`: `amount_usd` when given, else `amount × price` of the
 /// transfer's UTC day (with fallback); null when unpriced.
 pub fn value_transfers(transfers: LazyFrame, daily: LazyFrame) -> LazyFrame {
-    let keys = [col("asset"), col("day")];
-    transfers
-        .join(daily, keys.clone(), keys, JoinArgs::new(JoinType::Left))
-        .with_column(
-            col("amount_usd")
-                .fill_null(col("amount") * col("price_usd"))
-                .map(to_micros, |_, f| {
-                    Ok(Field::new(f.name().clone(), DataType::Int64))
-                })
-                .alias("usd_micro"),
-        )
+    with_prices(transfers, daily).with_column(
+        usd_value()
+            .map(to_micros, |_, f| {
+                Ok(Field::new(f.name().clone(), DataType::Int64))
+            })
+            .alias("usd_micro"),
+    )
 }
 
 /// Dollars → rounded micro-dollars (half away from zero); null stays null.
+/// A value beyond [`MAX_USD`] is an error, never a saturated integer:
+/// validation rejects such values before they are valued.
 pub fn to_micros(c: Column) -> PolarsResult<Column> {
     let out: Int64Chunked = c
         .f64()?
         .iter()
-        .map(|v| {
-            v.filter(|x| x.is_finite())
-                .map(|x| (x * MICROS).round() as i64)
+        .map(|v| match v.filter(|x| x.is_finite()) {
+            Some(x) if x.abs() > MAX_USD => polars_bail!(
+                ComputeError: "a USD value of {x} is beyond {MAX_USD}: it should have been rejected"
+            ),
+            other => Ok(other.map(|x| (x * MICROS).round() as i64)),
         })
-        .collect();
+        .collect::<PolarsResult<_>>()?;
     Ok(out.with_name(c.name().clone()).into_column())
 }
 

@@ -307,3 +307,58 @@ fn an_ndjson_key_missing_from_the_first_object_is_kept() {
         [Some(4000.0)]
     );
 }
+
+#[test]
+fn implausible_money_is_rejected_never_saturated() {
+    use crate::rules::dataset;
+    let w = Workdir::new();
+    let transfers = "tron,a,0,1700000000,TV1,TScamA,USDT,10,10\n\
+                     tron,b,0,1700000000,TV1,TScamA,USDT,1,2000000000000\n\
+                     tron,c,0,1700000000,TV1,TScamA,ETH,1000000000,\n\
+                     tron,d,0,1700000000,TV1,TScamA,ETH,1e308,\n\
+                     tron,e,0,1700000000,TV1,TScamA,ETH,2,\n";
+    let reports = "R1,2023-01-01,tron,TScamA,romance,KH,1000,t\n\
+                   R2,2023-01-01,tron,TScamA,romance,KH,5000000000000,t\n";
+    dataset(
+        &w,
+        &[("t.csv", transfers)],
+        reports,
+        "2023-11-14,ETH,2000\n",
+    );
+    w.run_ok(&[
+        "run",
+        "--data",
+        "data",
+        "--out",
+        "out",
+        "--no-report",
+        "--max-reject-rate",
+        "0.7",
+    ]);
+    let found: Vec<(String, String, String)> = rejects(&w)
+        .into_iter()
+        .map(|(f, row, reason, _)| (f, row, reason))
+        .collect();
+    let r = |f: &str, row: &str| {
+        (
+            f.to_string(),
+            row.to_string(),
+            "implausible_usd".to_string(),
+        )
+    };
+    assert_eq!(
+        found,
+        [
+            r("reports.csv", "2"),
+            r("t.csv", "2"),
+            r("t.csv", "3"),
+            r("t.csv", "4")
+        ]
+    );
+    // 10 USDT given in USD, plus 2 ETH × 2,000
+    let total = w.table("out/revenue_total.parquet");
+    assert_eq!(
+        crate::workdir::floats(&total, "revenue_usd"),
+        [Some(4010.0)]
+    );
+}

@@ -3,7 +3,7 @@
 //! (from exports or a store) with only rejects and scam-bound rows kept, then
 //! de-duplicated (METHODOLOGY §2) and every row accounted for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -14,10 +14,10 @@ use crate::engine::local::days::{DayRange, day_number, day_range};
 use crate::engine::local::load::{Loaded, load_small, load_transfers, rows_per_file};
 use crate::engine::local::{dedupe, store_scan};
 use crate::method::attribute::{attribute_addresses, classify_reports, reports_as_of};
-use crate::method::pricing::usable_prices;
+use crate::method::pricing::{MAX_USD, daily_prices, usable_prices, usd_value, with_prices};
 use crate::method::taxonomy::Taxonomy;
 use crate::model::{FileCounts, InputFile, InputKind, MethodParams, RegionLevel};
-use crate::names::{FILE, ROW};
+use crate::names::{FILE, REJECT_COLUMN, REJECT_REASON, REJECT_VALUE, ROW};
 use crate::readers::inputs::{ResolvedInputs, TransferSource};
 
 /// Every loaded input, with duplicates removed and rows accounted for.
@@ -101,6 +101,7 @@ pub fn ingest(inputs: &ResolvedInputs, params: &AttributionParams) -> Result<Ing
     crate::memory::release_free_pages();
     crate::memory::return_large_blocks_at_once();
     crate::log::memory("loading transfers");
+    reject_implausible_values(&mut transfers, &prices.valid)?;
     let (scam_transfers, duplicates) =
         dedupe_transfers(&mut transfers, params.keep_valid_transfers)?;
     crate::memory::release_free_pages();
@@ -143,6 +144,68 @@ pub fn summarise(ingested: &mut Ingested) -> Result<LoadSummary> {
         scam_addresses: ingested.addresses.height(),
         reported_days: (days.min(), days.max()),
     })
+}
+
+/// Scam-bound transfers whose USD value (given, or amount × the day's
+/// price) is above [`MAX_USD`] become rejects (`implausible_usd` on
+/// `amount`): such a value cannot be real, and it must never be saturated
+/// into a sum. A chunk group at a time; the rows found are few.
+fn reject_implausible_values(transfers: &mut Loaded, prices: &DataFrame) -> Result<()> {
+    let daily = daily_prices(usable_prices(prices.clone().lazy())).collect()?;
+    let mut found: Vec<DataFrame> = Vec::new();
+    for group in dedupe::chunk_groups(transfers.valid.clone(), GROUP_ROWS) {
+        let slim = group.lazy().select([
+            col(FILE),
+            col(ROW),
+            col("asset"),
+            col("block_time").floor_div(lit(86_400i64)).alias("day"),
+            col("amount"),
+            col("amount_usd"),
+        ]);
+        let hits = with_prices(slim, daily.clone().lazy())
+            .with_column(usd_value().alias("usd"))
+            .filter(col("usd").gt(lit(MAX_USD)))
+            .select([col(FILE), col(ROW), col("usd")])
+            .collect()?;
+        if hits.height() > 0 {
+            found.push(hits);
+        }
+    }
+    let mut found = found.into_iter();
+    let Some(mut hits) = found.next() else {
+        return Ok(());
+    };
+    for more in found {
+        hits.vstack_mut(&more)?;
+    }
+    let rows: HashSet<(u32, i64)> = hits
+        .column(FILE)?
+        .u32()?
+        .iter()
+        .zip(hits.column(ROW)?.i64()?.iter())
+        .filter_map(|(f, r)| Some((f?, r?)))
+        .collect();
+    let keep: BooleanChunked = transfers
+        .valid
+        .column(FILE)?
+        .u32()?
+        .iter()
+        .zip(transfers.valid.column(ROW)?.i64()?.iter())
+        .map(|(f, r)| Some(!matches!((f, r), (Some(f), Some(r)) if rows.contains(&(f, r)))))
+        .collect();
+    transfers.valid = transfers.valid.filter(&keep)?;
+    let rejects = hits
+        .lazy()
+        .select([
+            col(FILE),
+            col(ROW),
+            lit("implausible_usd").alias(REJECT_REASON),
+            lit("amount").alias(REJECT_COLUMN),
+            (col("usd").cast(DataType::String) + lit(" USD")).alias(REJECT_VALUE),
+        ])
+        .collect()?;
+    transfers.rejects.vstack_mut(&rejects)?;
+    Ok(())
 }
 
 /// METHODOLOGY §2: among scam-bound transfers keep one per

@@ -17,7 +17,7 @@ use crate::method::measure::{
     attributed_transfers, by_year, classify_flows, reported_losses, revenue_rows, rollup,
     with_internal_flows, with_periods, with_revenue_share, with_yoy,
 };
-use crate::method::pricing::{daily_prices, usable_prices, value_transfers};
+use crate::method::pricing::{daily_prices, to_micros, usable_prices, value_transfers};
 use crate::method::taxonomy::Taxonomy;
 use crate::model::{MethodParams, Period};
 use crate::names::{ADDRESSES, ATTR, ATTRIBUTED_TRANSFERS, ROLLUPS, YEARLY_ROLLUPS};
@@ -48,6 +48,13 @@ pub fn measure(
         "reported_day",
         day_range(params),
     );
+    let losses = ingested
+        .reports_used
+        .column("loss_usd")?
+        .as_materialized_series()
+        .clone()
+        .into_column();
+    ensure_sums_fit(to_micros(losses)?.i64()?, "the reported losses")?;
     // the rows every revenue table groups, once (a quarter of the flows' bytes)
     let revenue = revenue_rows(flows.clone().lazy()).collect()?;
     crate::log::memory("selecting revenue rows");
@@ -177,7 +184,25 @@ pub fn valued_flows(
         anyhow::Context::context(flows.collect(), "valuing scam-bound transfers")
     })?;
     crate::log::memory("valuing chunk groups");
+    ensure_sums_fit(
+        flows.column("usd_micro")?.i64()?,
+        "the USD values of the scam-bound transfers",
+    )?;
     Ok(senders::with_sender_ids(flows)?)
+}
+
+/// Money is summed in `i64` micro-dollars: refuse, rather than wrap or
+/// saturate, values whose total (every group sums a part of it; values are
+/// never negative) would not fit.
+fn ensure_sums_fit(micros: &Int64Chunked, what: &str) -> Result<()> {
+    let total: i128 = micros.iter().flatten().map(i128::from).sum();
+    if total > i128::from(i64::MAX) {
+        return Err(crate::error::bad_input(format!(
+            "{what} add up to {} USD, more than a 64-bit micro-dollar sum holds",
+            total / 1_000_000
+        )));
+    }
+    Ok(())
 }
 
 /// Revenue totals per period (the `revenue_total` table) from valued flows.
@@ -246,4 +271,32 @@ pub fn revisions(
     Ok(concat(frames, UnionArgs::default())?
         .sort(["labels_as_of", "period"], SortMultipleOptions::default())
         .collect()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_that_would_not_fit_are_refused() {
+        let half = i64::MAX / 2;
+        let fits = Int64Chunked::from_slice("m".into(), &[half, half, 1]);
+        assert!(ensure_sums_fit(&fits, "x").is_ok());
+        let over = Int64Chunked::from_slice("m".into(), &[half, half, 2]);
+        let err = ensure_sums_fit(&over, "the values").unwrap_err();
+        assert!(err.to_string().contains("more than a 64-bit"), "{err}");
+        assert_eq!(
+            crate::error::exit_code_of(&err),
+            crate::error::EXIT_BAD_INPUT
+        );
+    }
+
+    #[test]
+    fn a_value_beyond_the_limit_is_an_error_not_a_saturated_integer() {
+        let c = Column::new("usd".into(), [Some(1e12), Some(1.5e12), None]);
+        assert!(to_micros(c).is_err());
+        let c = Column::new("usd".into(), [Some(1e12), None]);
+        let m = to_micros(c).unwrap();
+        assert_eq!(m.i64().unwrap().get(0), Some(1_000_000_000_000_000_000));
+    }
 }

@@ -12,6 +12,7 @@ pub mod checks;
 
 use polars::prelude::*;
 
+use crate::method::pricing::MAX_USD;
 use crate::model::InputKind;
 use crate::names::{REJECT_COLUMN, REJECT_REASON, REJECT_VALUE};
 
@@ -107,21 +108,73 @@ struct Rule {
 }
 
 /// Add `reject_reason`, `reject_column` and `reject_value` to a typed frame.
+/// The first broken rule is found as a small integer per row (one chain of
+/// integer `when`s); reason, column and value are then looked up from it in
+/// one pass each, building text only for rejected rows.
 pub fn with_reject_columns(lf: LazyFrame, kind: InputKind) -> LazyFrame {
     let rules = rules_for(kind);
-    let pick = |value: fn(&Rule) -> Expr| {
-        rules
-            .iter()
-            .rev()
-            .fold(lit(NULL).cast(DataType::String), |acc, rule| {
-                when(rule.broken.clone()).then(value(rule)).otherwise(acc)
-            })
-    };
-    lf.with_columns([
-        pick(|r| lit(r.reason)).alias(REJECT_REASON),
-        pick(|r| lit(r.column)).alias(REJECT_COLUMN),
-        pick(|r| col(raw_name(r.column))).alias(REJECT_VALUE),
-    ])
+    let first_broken = rules
+        .iter()
+        .enumerate()
+        .rev()
+        .fold(lit(NULL).cast(DataType::UInt32), |acc, (k, rule)| {
+            when(rule.broken.clone()).then(lit(k as u32)).otherwise(acc)
+        });
+    let reasons: Vec<&'static str> = rules.iter().map(|r| r.reason).collect();
+    let columns: Vec<&'static str> = rules.iter().map(|r| r.column).collect();
+    let mut raw_columns: Vec<&'static str> = columns.clone();
+    raw_columns.dedup();
+    let raw_of: Vec<usize> = columns
+        .iter()
+        .map(|c| raw_columns.iter().position(|r| r == c).unwrap_or(0))
+        .collect();
+    lf.with_column(first_broken.alias("_rule"))
+        .with_columns([
+            rule_label(reasons).alias(REJECT_REASON),
+            rule_label(columns).alias(REJECT_COLUMN),
+            rule_value(&raw_columns, raw_of).alias(REJECT_VALUE),
+        ])
+        .drop(cols(["_rule"]))
+}
+
+/// The text of each row's broken rule (`_rule`) from a table of labels.
+fn rule_label(labels: Vec<&'static str>) -> Expr {
+    col("_rule").map(
+        move |c| {
+            let out: StringChunked = c
+                .u32()?
+                .iter()
+                .map(|k| k.and_then(|k| labels.get(k as usize).copied()))
+                .collect();
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+/// The raw text of the column each row's broken rule checks.
+fn rule_value(raw_columns: &[&'static str], raw_of: Vec<usize>) -> Expr {
+    let inputs: Vec<Expr> = raw_columns.iter().map(|c| col(raw_name(c))).collect();
+    col("_rule").map_many(
+        move |cs: &mut [Column]| {
+            let rule = cs[0].u32()?.clone();
+            let raws = cs[1..]
+                .iter()
+                .map(|c| c.str().cloned())
+                .collect::<PolarsResult<Vec<_>>>()?;
+            let out: StringChunked = rule
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    let raw = &raws[*raw_of.get(k? as usize)?];
+                    raw.get(i)
+                })
+                .collect();
+            Ok(out.into_column())
+        },
+        &inputs,
+        |_, _| Ok(Field::new(REJECT_VALUE.into(), DataType::String)),
+    )
 }
 
 fn rules_for(kind: InputKind) -> Vec<Rule> {
@@ -157,7 +210,12 @@ fn column_rules(kind: InputKind, c: &ColumnSpec) -> Vec<Rule> {
                     "not_finite",
                     value.clone().is_nan().or(value.clone().is_infinite()),
                 ));
-                rules.push(rule("negative", value.lt(lit(0.0))));
+                rules.push(rule("negative", value.clone().lt(lit(0.0))));
+            }
+            // a USD value above $10^12 for one transfer or report cannot be
+            // real, and its micro-dollars would not fit the sums
+            if matches!(c.name, "amount_usd" | "loss_usd") {
+                rules.push(rule("implausible_usd", value.gt(lit(MAX_USD))));
             }
         }
         Integer => {
