@@ -32,10 +32,10 @@ REPO = Path(__file__).resolve().parent.parent
 SEED = 11
 
 
-def timed(cmd, cwd=None):
+def timed(cmd, cwd=None, expect=0):
     """Run cmd under /usr/bin/time -v; return wall seconds and peak RSS in MB."""
     proc = subprocess.run(["/usr/bin/time", "-v", *cmd], cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
+    if proc.returncode != expect:
         sys.exit(f"failed: {str(cmd[0])} ...\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", proc.stderr).group(1)
     parts = [float(p) for p in wall.split(":")]
@@ -157,6 +157,8 @@ def main():
         for key, runs in samples.items():
             entry[key] = summary(runs)
         store_bench(exe, work, rows, entry, args.repeat)
+        if rows <= 10_000_000:
+            bad_timestamp_bench(exe, work, rows, entry)
         results.append(entry)
         if not args.keep:
             for fmt in ["parquet", "csv"]:
@@ -190,6 +192,25 @@ def store_bench(exe, work, rows, entry, repeat):
                           "equal": equal}), flush=True)
     entry["scamtrends_store"] = summary(runs)
     shutil.rmtree(store, ignore_errors=True)
+
+
+def bad_timestamp_bench(exe, work, rows, entry):
+    """The CSV export with every block_time in a format the method does not
+    accept (DD/MM/YYYY): the run must stop with exit 4 as soon as the
+    reject rate is certain to be above the limit, in bounded memory."""
+    data, bad = work / f"csv-{rows}", work / f"badts-{rows}"
+    shutil.rmtree(bad, ignore_errors=True)
+    (bad / "transfers").mkdir(parents=True)
+    for name in ["reports.csv", "prices.csv"]:
+        shutil.copy(data / name, bad / name)
+    rewrite = r"s/,([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9:]{8})\+08:00,/,\3\/\2\/\1 \4,/"
+    for f in sorted((data / "transfers").iterdir()):
+        with open(bad / "transfers" / f.name, "w") as out:
+            subprocess.run(["sed", "-E", rewrite, str(f)], stdout=out, check=True)
+    run = timed([exe, "run", "--data", str(bad), "--out", str(work / "out-badts"), "--quiet"], expect=4)
+    entry["bad_timestamps_csv"] = run
+    print(json.dumps({"rows": rows, "bad_timestamps": run}), flush=True)
+    shutil.rmtree(bad, ignore_errors=True)
 
 
 def machine():
@@ -227,6 +248,10 @@ def markdown(doc):
         st = r["scamtrends_store"]
         lines.append(f"| {r['rows']:,} | store | {st['wall_s']} | | | {st['peak_rss_mb']} | | "
                      f"{r['equal_store']['equal']} |")
+        if "bad_timestamps_csv" in r:
+            b = r["bad_timestamps_csv"]
+            lines.append(f"| {r['rows']:,} | CSV, wrong timestamp format (exit 4) | {b['wall_s']} | | | "
+                         f"{b['peak_rss_mb']} | | |")
     return "\n".join(lines)
 
 

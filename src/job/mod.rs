@@ -39,7 +39,8 @@ pub fn run(config: &RunConfig, engine: &dyn Engine) -> Result<()> {
         return Ok(());
     }
     let started = Instant::now();
-    let inputs = resolve(&config.inputs, config.taxonomy.as_deref())?;
+    let mut inputs = resolve(&config.inputs, config.taxonomy.as_deref())?;
+    inputs.max_reject_rate = Some(config.checks.max_reject_rate);
     let mut loaded_at = None;
     let computed = engine.run(&inputs, &MethodParams::of(config), &mut |summary| {
         after_load(summary, &config.checks)?;
@@ -73,7 +74,8 @@ pub fn validate(
     checks: &CheckConfig,
     engine: &dyn Engine,
 ) -> Result<(LoadSummary, Result<()>)> {
-    let inputs = resolve(spec, None)?;
+    let mut inputs = resolve(spec, None)?;
+    inputs.max_reject_rate = Some(checks.max_reject_rate);
     let summary = engine.validate(&inputs)?;
     let verdict = check_inputs(&summary.counts, &summary.rejects, checks);
     Ok((summary, verdict))
@@ -83,7 +85,8 @@ pub fn validate(
 /// `revisions.parquet` and its chart.
 pub fn revisions(config: &RunConfig, dates: &[NaiveDate], engine: &dyn Engine) -> Result<()> {
     let _lock = OutputLock::acquire(&config.out)?;
-    let inputs: ResolvedInputs = resolve(&config.inputs, config.taxonomy.as_deref())?;
+    let mut inputs: ResolvedInputs = resolve(&config.inputs, config.taxonomy.as_deref())?;
+    inputs.max_reject_rate = Some(config.checks.max_reject_rate);
     let (summary, table) =
         engine.revisions(&inputs, &MethodParams::of(config), dates, &mut |s| {
             check_inputs(&s.counts, &s.rejects, &config.checks)

@@ -33,6 +33,9 @@ pub struct ResolvedInputs {
     pub mapping: Mapping,
     pub tokens: Arc<TokenRegistry>,
     pub taxonomy: Arc<Taxonomy>,
+    /// Stop reading transfers as soon as more rows are rejected than this
+    /// share of the export allows (`--max-reject-rate`; `None`: read all).
+    pub max_reject_rate: Option<f64>,
 }
 
 /// Resolve `spec` and read the taxonomy file (`None`: the default taxonomy).
@@ -56,6 +59,7 @@ pub fn resolve(spec: &InputSpec, taxonomy: Option<&Path>) -> Result<ResolvedInpu
         mapping,
         tokens,
         taxonomy: Arc::new(read_taxonomy(taxonomy)?),
+        max_reject_rate: None,
     })
 }
 

@@ -167,3 +167,28 @@ fn validate_prints_counts_and_fails_over_the_limit() {
     );
     assert!(!w.path("out").exists());
 }
+
+#[test]
+fn a_wrong_timestamp_format_stops_the_read_once_the_limit_is_certain() {
+    let w = Workdir::new();
+    let rows = 300_000;
+    let mut body = String::with_capacity(rows * 60);
+    for i in 0..rows {
+        body.push_str(&format!(
+            "tron,t{i},0,31/12/2023 10:00,TV1,TScamA,USDT,10,10\n"
+        ));
+    }
+    dataset(&w, &[("t.csv", &body)], REPORTS, "");
+    let err = fails(&w, &["run", "--data", "data", "--out", "out"], REJECT_RATE);
+    assert!(
+        err.contains("of 300000 rows rejected") && err.contains("invalid_timestamp"),
+        "{err}"
+    );
+    let at: u64 = err
+        .split("stopped reading at row ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(at < 300_000, "stopped before the end: {err}");
+}

@@ -96,6 +96,7 @@ pub fn ingest(inputs: &ResolvedInputs, params: &AttributionParams) -> Result<Ing
             tmp.path(),
             inputs.mapping.of(InputKind::Transfers),
             &inputs.tokens,
+            inputs.max_reject_rate,
         )?,
     };
     crate::memory::release_free_pages();

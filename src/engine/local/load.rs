@@ -13,10 +13,10 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::engine::local::scam_index::{ScamIndex, address_column, share_to_address};
-use crate::error::bad_input;
-use crate::model::{FileCounts, InputFile, InputKind};
+use crate::error::{ScamError, bad_input};
+use crate::model::{FileCounts, FileFormat, InputFile, InputKind};
 use crate::names::{ATTR, FILE, REJECT_COLUMNS, REJECT_REASON, ROW};
-use crate::readers::convert::readable;
+use crate::readers::convert::{Readable, readable};
 use crate::readers::mapping::KindMapping;
 use crate::readers::tokens::TokenRegistry;
 use crate::readers::{kept_columns, kept_schema, valid_columns, valid_schema, validated_frame};
@@ -63,21 +63,39 @@ pub fn load_small(
 
 /// Stream transfers, keeping rejects and rows whose `(chain, to_address)` is
 /// in the attribution table `addresses`, with their row in it (`_attr`).
+/// With `max_reject_rate`, reading stops (exit 4) as soon as more rows were
+/// rejected than that share of all the export's rows allows: a wrong layout
+/// or timestamp format fails after a few percent of the export, not after
+/// holding all of it as rejects.
 pub fn load_transfers(
     files: Vec<InputFile>,
     addresses: &DataFrame,
     tmp: &Path,
     mapping: Option<&KindMapping>,
     tokens: &Arc<TokenRegistry>,
+    max_reject_rate: Option<f64>,
 ) -> Result<Loaded> {
     let kind = InputKind::Transfers;
     let mut parts = FileParts::new(kind, address_column(addresses)?);
     let index = ScamIndex::new(addresses)?;
+    let readables = files
+        .iter()
+        .map(|f| readable(f, tmp))
+        .collect::<Result<Vec<_>>>()?;
+    let budget = reject_budget(&files, &readables, max_reject_rate)?;
+    let spill = Spill::new(tmp);
     let bar = crate::log::progress(files.iter().map(|f| f.bytes).sum(), "streaming transfers");
-    for (i, file) in files.iter().enumerate() {
-        let sink = Arc::new(Mutex::new(TransferSink::default()));
-        let readable = readable(file, tmp)?;
-        let plan = validated_frame(kind, file, &readable, i, mapping, tokens)?
+    for (i, (file, readable)) in files.iter().zip(&readables).enumerate() {
+        let sink = Arc::new(Mutex::new(TransferSink {
+            budget: budget.map(|b| Budget {
+                rejected_before: parts.rejected,
+                read_before: parts.rows_read.iter().sum(),
+                ..b
+            }),
+            spill: spill.clone(),
+            ..TransferSink::default()
+        }));
+        let plan = validated_frame(kind, file, readable, i, mapping, tokens)?
             .with_column(index.row_expr())
             .select(kept_columns(kind, &TRANSFER_EXTRA))
             .sink_batches(TransferSink::callback(&sink), false, None)
@@ -89,10 +107,16 @@ pub fn load_transfers(
                 .lock()
                 .map_err(|_| anyhow::anyhow!("transfer sink poisoned"))?,
         );
-        parts.rows_read.push(done.rows_read);
-        if let Some(kept) = merge_batches(std::mem::take(&mut done.kept))? {
-            parts.add(kept)?;
+        if let (true, Some(b)) = (done.over_budget, budget) {
+            return Err(early_stop(
+                &parts,
+                &done,
+                file,
+                b,
+                max_reject_rate.unwrap_or(0.0),
+            ));
         }
+        parts.add_file(&mut done)?;
         crate::memory::release_free_pages();
         if let Some(bar) = &bar {
             bar.inc(file.bytes);
@@ -101,17 +125,126 @@ pub fn load_transfers(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    Ok(parts.into_loaded(files))
+    parts.into_loaded(files)
 }
 
-/// Valid rows and rejects of a transfers export, file by file. Each file's
-/// part is sorted by row and split when it arrives, so the whole is in
-/// `(_file, _row)` order without a sort (and without a second copy) and
-/// valid rows do not carry the three reject columns.
+/// The rejects `--max-reject-rate` allows over a whole export.
+#[derive(Debug, Clone, Copy, Default)]
+struct Budget {
+    /// Rows rejected beyond this many fail the run.
+    allowed: u64,
+    /// Rows of the whole export.
+    total_rows: u64,
+    /// Rows rejected and read in the files before this one.
+    rejected_before: u64,
+    read_before: u64,
+}
+
+/// How many rejected rows `max_reject_rate` allows over the whole export,
+/// when every file's row count is known before reading it (CSV from the
+/// read that hashed or decompressed it, Parquet from its metadata).
+fn reject_budget(
+    files: &[InputFile],
+    readables: &[Readable],
+    max_reject_rate: Option<f64>,
+) -> Result<Option<Budget>> {
+    let Some(rate) = max_reject_rate else {
+        return Ok(None);
+    };
+    let mut total = 0u64;
+    for (file, readable) in files.iter().zip(readables) {
+        let rows = match (&readable.shape, file.format) {
+            (Some(shape), _) => shape.rows,
+            (None, FileFormat::Parquet) => {
+                let f = std::fs::File::open(&readable.path)?;
+                ParquetReader::new(f)
+                    .num_rows()
+                    .map_err(|e| read_error(InputKind::Transfers, file, e))? as u64
+            }
+            _ => return Ok(None),
+        };
+        total += rows;
+    }
+    Ok(Some(Budget {
+        allowed: (rate * total as f64).floor() as u64,
+        total_rows: total,
+        ..Budget::default()
+    }))
+}
+
+/// The error of a read stopped once the reject rate was certain to be
+/// above the limit.
+fn early_stop(
+    parts: &FileParts,
+    done: &TransferSink,
+    file: &InputFile,
+    budget: Budget,
+    rate: f64,
+) -> anyhow::Error {
+    let rejected = parts.rejected + done.rejected;
+    let mut top: Vec<(&String, &u64)> = done.reasons.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let top: Vec<String> = top
+        .iter()
+        .take(3)
+        .map(|(r, n)| format!("{r} ({n})"))
+        .collect();
+    ScamError::RejectRate(format!(
+        "transfers: at least {rejected} of {} rows rejected ({:.1}% or more), above --max-reject-rate {rate}; stopped reading at row {} of {} (top reasons: {})",
+        budget.total_rows,
+        100.0 * rejected as f64 / budget.total_rows.max(1) as f64,
+        done.rows_read,
+        file.path.display(),
+        top.join(", ")
+    ))
+    .into()
+}
+
+/// Rejected rows beyond this many in memory go to a temporary Parquet file.
+const SPILL_ROWS: usize = 1 << 20;
+
+/// Where rejected rows go when there are many: temporary Parquet files,
+/// read back once the transfers are loaded.
+#[derive(Clone, Default)]
+struct Spill {
+    dir: std::path::PathBuf,
+    count: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Spill {
+    fn new(dir: &Path) -> Spill {
+        Spill {
+            dir: dir.to_path_buf(),
+            count: Arc::default(),
+        }
+    }
+
+    /// Write `df` out; returns its path.
+    fn write(&self, mut df: DataFrame) -> PolarsResult<std::path::PathBuf> {
+        let n = self
+            .count
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = self.dir.join(format!("rejects-{n:06}.parquet"));
+        let file = std::fs::File::create(&path)?;
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .finish(&mut df)?;
+        Ok(path)
+    }
+}
+
+/// Valid rows and rejects of a transfers export, file by file. Valid rows
+/// are sorted by row and stacked as each file finishes, so the whole is in
+/// `(_file, _row)` order without a global sort (and without a second copy)
+/// and do not carry the three reject columns; rejects are kept apart, as
+/// frames or spilled files (their order does not matter: the rejects table
+/// is sorted).
 struct FileParts {
     kind: InputKind,
     valid: DataFrame,
-    rejects: DataFrame,
+    rejects: Vec<DataFrame>,
+    spilled: Vec<std::path::PathBuf>,
+    rejected: u64,
     rows_read: Vec<u64>,
     /// The attribution table's addresses, which valid rows' `to_address` share.
     address: StringChunked,
@@ -119,23 +252,27 @@ struct FileParts {
 
 impl FileParts {
     fn new(kind: InputKind, address: StringChunked) -> Self {
-        let kept = DataFrame::empty_with_schema(&kept_schema(kind, &TRANSFER_EXTRA));
         FileParts {
             kind,
             valid: DataFrame::empty_with_schema(&valid_schema(kind, &TRANSFER_EXTRA)),
-            rejects: kept.select(REJECT_COLUMNS).unwrap_or_default(),
+            rejects: Vec::new(),
+            spilled: Vec::new(),
+            rejected: 0,
             rows_read: Vec::new(),
             address,
         }
     }
 
-    fn add(&mut self, kept: DataFrame) -> Result<()> {
+    fn add_file(&mut self, done: &mut TransferSink) -> Result<()> {
+        self.rows_read.push(done.rows_read);
+        self.rejected += done.rejected;
+        self.rejects.append(&mut done.rejects);
+        self.spilled.append(&mut done.spilled);
+        let Some(kept) = merge_batches(std::mem::take(&mut done.kept))? else {
+            return Ok(());
+        };
         let kept = kept.sort([ROW], SortMultipleOptions::default())?;
-        let rejected = kept.column(REJECT_REASON)?.is_not_null();
-        self.rejects
-            .vstack_mut(&kept.filter(&rejected)?.select(REJECT_COLUMNS)?)?;
         let valid = kept
-            .filter(&!rejected)?
             .lazy()
             .select(valid_columns(self.kind, &TRANSFER_EXTRA));
         let valid = share_to_address(valid.collect()?, &self.address)?;
@@ -143,14 +280,25 @@ impl FileParts {
         Ok(())
     }
 
-    fn into_loaded(self, files: Vec<InputFile>) -> Loaded {
-        Loaded {
+    fn into_loaded(self, files: Vec<InputFile>) -> Result<Loaded> {
+        let schema = kept_schema(self.kind, &TRANSFER_EXTRA);
+        let mut rejects = DataFrame::empty_with_schema(&schema).select(REJECT_COLUMNS)?;
+        for path in &self.spilled {
+            let f = std::fs::File::open(path)?;
+            rejects.vstack_mut(&ParquetReader::new(f).finish()?)?;
+            std::fs::remove_file(path)?;
+        }
+        for part in &self.rejects {
+            rejects.vstack_mut(part)?;
+        }
+        rejects.rechunk_mut();
+        Ok(Loaded {
             kind: self.kind,
             files,
             valid: self.valid,
-            rejects: self.rejects,
+            rejects,
             rows_read: self.rows_read,
-        }
+        })
     }
 }
 
@@ -224,17 +372,70 @@ pub(crate) fn compact_strings(df: DataFrame) -> PolarsResult<DataFrame> {
 pub struct TransferSink {
     /// Rows seen (= rows read from the file).
     pub rows_read: u64,
-    /// Rejected rows and valid rows whose `to_address` is a scam address.
-    pub kept: Vec<DataFrame>,
+    /// Valid rows whose `to_address` is a scam address.
+    kept: Vec<DataFrame>,
+    /// Rejected rows (`REJECT_COLUMNS` only), in memory and spilled.
+    rejects: Vec<DataFrame>,
+    rejects_rows: usize,
+    spilled: Vec<std::path::PathBuf>,
+    spill: Spill,
+    /// Rows rejected in this file, and per reason.
+    rejected: u64,
+    reasons: std::collections::BTreeMap<String, u64>,
+    /// What `--max-reject-rate` allows, and what earlier files used.
+    budget: Option<Budget>,
+    /// More rows were rejected than the budget allows: stop reading.
+    over_budget: bool,
 }
 
 impl TransferSink {
-    /// Count a batch and keep its rejects and scam-bound rows.
-    fn absorb(&mut self, batch: DataFrame) -> PolarsResult<()> {
+    /// Count a batch and keep its rejects and scam-bound rows; true when
+    /// reading should stop.
+    fn absorb(&mut self, batch: DataFrame) -> PolarsResult<bool> {
         self.rows_read += batch.height() as u64;
-        let keep = batch.column(REJECT_REASON)?.is_not_null() | batch.column(ATTR)?.is_not_null();
-        if keep.any() {
-            self.kept.push(compact_strings(batch.filter(&keep)?)?);
+        let rejected = batch.column(REJECT_REASON)?.is_not_null();
+        let scam_bound = batch.column(ATTR)?.is_not_null() & !rejected.clone();
+        if scam_bound.any() {
+            self.kept.push(compact_strings(batch.filter(&scam_bound)?)?);
+        }
+        let n = rejected.sum().unwrap_or(0) as u64;
+        if n > 0 {
+            let rows = batch.filter(&rejected)?.select(REJECT_COLUMNS)?;
+            self.count_reasons(&rows)?;
+            self.keep_rejects(compact_strings(rows)?)?;
+            self.rejected += n;
+        }
+        // stop only where it saves reading: with rows still to come
+        if let Some(b) = self.budget
+            && b.rejected_before + self.rejected > b.allowed
+            && b.read_before + self.rows_read < b.total_rows
+        {
+            self.over_budget = true;
+        }
+        Ok(self.over_budget)
+    }
+
+    fn count_reasons(&mut self, rows: &DataFrame) -> PolarsResult<()> {
+        let reasons = rows.column(REJECT_REASON)?.str()?;
+        let columns = rows.column(crate::names::REJECT_COLUMN)?.str()?;
+        for (r, c) in reasons.iter().zip(columns.iter()) {
+            let key = format!("{} on {}", r.unwrap_or("?"), c.unwrap_or("?"));
+            *self.reasons.entry(key).or_insert(0) += 1;
+        }
+        Ok(())
+    }
+
+    fn keep_rejects(&mut self, rows: DataFrame) -> PolarsResult<()> {
+        self.rejects_rows += rows.height();
+        self.rejects.push(rows);
+        if self.rejects_rows >= SPILL_ROWS {
+            let mut all = std::mem::take(&mut self.rejects).into_iter();
+            let mut merged = all.next().unwrap_or_default();
+            for more in all {
+                merged.vstack_mut(&more)?;
+            }
+            self.spilled.push(self.spill.write(merged)?);
+            self.rejects_rows = 0;
         }
         Ok(())
     }
@@ -246,8 +447,7 @@ impl TransferSink {
             let mut guard = sink
                 .lock()
                 .map_err(|_| polars_err!(ComputeError: "transfer sink poisoned by a panic"))?;
-            guard.absorb(batch)?;
-            Ok(false) // never stop early
+            guard.absorb(batch) // true stops the stream early
         })
     }
 }
