@@ -10,12 +10,14 @@
 //! - `engine`: what computes the method (`engine::local`: polars in process);
 //! - `report`: pure renderers of a run's tables and the report's writer;
 //! - `job`: resolve inputs → engine → publish;
-//! - `cli` (clap only), then `commands` (one file per subcommand).
+//! - `cli` (clap only), then `commands` (one file per subcommand) and
+//!   `fuzz_targets` (every parser of outside input, for `fuzz/`).
 
 pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod error;
+pub mod fuzz_targets;
 pub mod generate;
 pub mod job;
 pub mod log;

@@ -71,12 +71,17 @@ impl Mapping {
         };
         let text = std::fs::read_to_string(path)
             .map_err(|e| bad_input(format!("--mapping {}: {e}", path.display())))?;
-        let mapping: Mapping = toml::from_str(&text)
-            .map_err(|e| bad_input(format!("--mapping {}: {e}", path.display())))?;
+        Mapping::parse(&text, &format!("--mapping {}", path.display()))
+    }
+
+    /// Parse and check a mapping's TOML text; errors name `source`.
+    pub fn parse(text: &str, source: &str) -> Result<Mapping> {
+        let mapping: Mapping =
+            toml::from_str(text).map_err(|e| bad_input(format!("{source}: {e}")))?;
         for kind in [InputKind::Transfers, InputKind::Reports, InputKind::Prices] {
             if let Some(m) = mapping.of(kind) {
                 m.check(kind)
-                    .map_err(|e| bad_input(format!("--mapping {}: {e}", path.display())))?;
+                    .map_err(|e| bad_input(format!("{source}: {e}")))?;
             }
         }
         Ok(mapping)

@@ -95,7 +95,8 @@ pub fn write_row<'a>(
 /// `true`/`false` verbatim, `null` as an empty cell, arrays and objects as
 /// their raw JSON.
 pub fn parse_flat_object(line: &str) -> Result<Vec<(String, String)>, String> {
-    let s = line.trim().as_bytes();
+    // JSON's whitespace only (not every Unicode space `str::trim` knows)
+    let s = line.trim_matches([' ', '\t', '\n', '\r']).as_bytes();
     let mut p = Scanner { s, i: 0 };
     p.expect(b'{')?;
     let mut fields = Vec::new();

@@ -171,15 +171,39 @@ fn typed_column(c: &ColumnSpec, dtype: Option<&DataType>, format: Option<&str>) 
     let raw = normalized_text(text.clone(), TextRule::Trim);
     let typed = match c.kind {
         ColumnKind::Text => raw.clone(),
-        ColumnKind::Lower => normalized_text(text, TextRule::Lower),
-        ColumnKind::Upper => normalized_text(text, TextRule::Upper),
-        ColumnKind::Address => normalize_address(text),
-        ColumnKind::Hash => normalized_text(text, TextRule::LowerWhenPrefixed(&["0x"])),
+        k @ (ColumnKind::Lower | ColumnKind::Upper | ColumnKind::Address | ColumnKind::Hash) => {
+            normalized_text(text, text_rule(k))
+        }
         ColumnKind::Float => number(c.name, dtype, raw.clone(), DataType::Float64),
         ColumnKind::Integer => number(c.name, dtype, raw.clone(), DataType::Int64),
         ColumnKind::Timestamp(date_ok) => timestamp(c.name, dtype, raw.clone(), date_ok, format),
     };
     [typed.alias(c.name), raw.alias(raw_name(c.name))]
+}
+
+/// The cleaned value of one text field as a column of `kind` is cleaned
+/// (trimmed, empty → missing, then the column's case rule): what the
+/// vectorised kernels compute, for one value (fuzzing, tests).
+pub fn clean_value(kind: ColumnKind, raw: &str) -> Option<String> {
+    let rule = text_rule(kind);
+    let mut buf = String::new();
+    let t = raw.trim();
+    (!t.is_empty()).then(|| rule.apply(t, &mut buf).to_string())
+}
+
+/// METHODOLOGY §2: EVM (`0x`) and bech32 addresses are lowercased; base58
+/// and others are case-sensitive and kept as they are.
+const ADDRESS_PREFIXES: &[&str] = &["0x", "bc1", "tb1", "ltc1"];
+
+/// How a column of `kind` is cleaned (numbers and timestamps: trimmed).
+fn text_rule(kind: ColumnKind) -> TextRule {
+    match kind {
+        ColumnKind::Lower => TextRule::Lower,
+        ColumnKind::Upper => TextRule::Upper,
+        ColumnKind::Address => TextRule::LowerWhenPrefixed(ADDRESS_PREFIXES),
+        ColumnKind::Hash => TextRule::LowerWhenPrefixed(&["0x"]),
+        _ => TextRule::Trim,
+    }
 }
 
 /// The dtype a column of this kind has after typing.
@@ -263,10 +287,7 @@ fn normalized_text(e: Expr, rule: TextRule) -> Expr {
 /// addresses; base58 and others are case-sensitive and kept as they are.
 /// Also trims and turns empty text into a missing value.
 pub fn normalize_address(e: Expr) -> Expr {
-    normalized_text(
-        e,
-        TextRule::LowerWhenPrefixed(&["0x", "bc1", "tb1", "ltc1"]),
-    )
+    normalized_text(e, text_rule(ColumnKind::Address))
 }
 
 fn number(name: &str, dtype: &DataType, raw: Expr, target: DataType) -> Expr {

@@ -21,24 +21,36 @@ const HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,loss
 /// Convert a TagPack file into a canonical reports CSV file.
 pub fn tagpack_to_csv(source: &Path, target: &Path) -> Result<usize, String> {
     let text = std::fs::read_to_string(source).map_err(|e| e.to_string())?;
-    let pack = parse_yaml(&text)?;
-    let header = pack.as_mapping().ok_or("the top level is not a mapping")?;
-    let tags = get(header, "tags")
-        .and_then(Node::as_sequence)
-        .ok_or("no `tags:` list")?;
     let stem = source
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("tagpack");
+    let rows = tagpack_rows(&text, stem)?;
     let mut out =
         std::io::BufWriter::new(std::fs::File::create(target).map_err(|e| e.to_string())?);
     writeln!(out, "{HEADER}").map_err(|e| e.to_string())?;
+    for row in &rows {
+        write_row(&mut out, row.iter().map(String::as_str)).map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    Ok(rows.len())
+}
+
+/// The canonical report rows of a TagPack's text (`stem` names the pack in
+/// each `report_id`), one per tag, in the columns of [`HEADER`].
+pub fn tagpack_rows(text: &str, stem: &str) -> Result<Vec<[String; 8]>, String> {
+    let pack = parse_yaml(text)?;
+    let header = pack.as_mapping().ok_or("the top level is not a mapping")?;
+    let tags = get(header, "tags")
+        .and_then(Node::as_sequence)
+        .ok_or("no `tags:` list")?;
+    let mut rows = Vec::with_capacity(tags.len());
     for (i, tag) in tags.iter().enumerate() {
         let tag = tag
             .as_mapping()
             .ok_or(format!("tag {} is not a mapping", i + 1))?;
         let field = |key: &str| inherited(tag, header, key);
-        let row = [
+        rows.push([
             format!("{stem}#{}", i + 1),
             field("lastmod"),
             chain_of(&field("currency"), &field("network")),
@@ -47,11 +59,9 @@ pub fn tagpack_to_csv(source: &Path, target: &Path) -> Result<usize, String> {
             String::new(),
             String::new(),
             field("source"),
-        ];
-        write_row(&mut out, row.iter().map(String::as_str)).map_err(|e| e.to_string())?;
+        ]);
     }
-    out.flush().map_err(|e| e.to_string())?;
-    Ok(tags.len())
+    Ok(rows)
 }
 
 /// A tag's own value for `key`, else the header's; scalars as text.

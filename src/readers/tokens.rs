@@ -65,9 +65,16 @@ impl TokenRegistry {
         let Some(path) = path else {
             return Ok(TokenRegistry::embedded());
         };
-        let bad = |e: String| bad_input(format!("--tokens {}: {e}", path.display()));
-        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let file: RegistryFile = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad_input(format!("--tokens {}: {e}", path.display())))?;
+        TokenRegistry::parse(&text, &format!("--tokens {}", path.display()))
+    }
+
+    /// The embedded registry extended by a registry's TOML text; errors
+    /// name `source`.
+    pub fn parse(text: &str, source: &str) -> Result<TokenRegistry> {
+        let file: RegistryFile =
+            toml::from_str(text).map_err(|e| bad_input(format!("{source}: {e}")))?;
         Ok(TokenRegistry {
             user: entries(file),
         })

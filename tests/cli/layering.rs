@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("job", 5),
     ("cli", 6),
     ("commands", 7),
+    ("fuzz_targets", 7),
 ];
 
 /// One module file: its path in the crate (`report::chart`) and its code.
