@@ -28,7 +28,7 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
   1  internal error (a bug: please report it)
-  2  usage error (unknown flag or value, e.g. --period week)
+  2  usage error (unknown flag or value, e.g. --period week; SQL the allow-list refuses)
   3  bad input (missing or unreadable file, missing column, empty export)
   4  reject rate above --max-reject-rate
   5  another run holds the lock on the output directory
