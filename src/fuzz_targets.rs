@@ -24,8 +24,12 @@ use crate::readers::tokens::TokenRegistry;
 use crate::report::definition::LoadedDefinition;
 use crate::store::codec::{decode_into, encode};
 
+/// A fuzz target: arbitrary bytes in, a panic when something that must
+/// hold does not.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its `fuzz/fuzz_targets/<name>.rs`.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [(&str, Target); 7] = [
     ("csv_row", csv_row),
     ("timestamp", timestamp),
     ("ndjson", ndjson),
@@ -40,7 +44,12 @@ pub const TARGETS: [(&str, fn(&[u8])); 7] = [
 pub fn csv_row(data: &[u8]) {
     let shape = shape_of(data);
     assert!(shape.ragged.len() as u64 <= shape.rows);
-    assert!(shape.ragged.iter().all(|&(r, n)| r >= 1 && r <= shape.rows && n != shape.header_fields));
+    assert!(
+        shape
+            .ragged
+            .iter()
+            .all(|&(r, n)| r >= 1 && r <= shape.rows && n != shape.header_fields)
+    );
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -117,11 +126,18 @@ pub fn ndjson(data: &[u8]) {
             }
         }
         (Ok(fields), Err(e)) => {
-            let nested = fields.iter().any(|(_, v)| v.starts_with('[') || v.starts_with('{'));
+            let nested = fields
+                .iter()
+                .any(|(_, v)| v.starts_with('[') || v.starts_with('{'));
             let numbers_serde_refuses = e.to_string().contains("number out of range");
-            assert!(nested || numbers_serde_refuses, "{line:?}: we accept what serde_json refuses ({e})");
+            assert!(
+                nested || numbers_serde_refuses,
+                "{line:?}: we accept what serde_json refuses ({e})"
+            );
         }
-        (Err(e), Ok(serde_json::Value::Object(_))) => panic!("{line:?}: serde_json accepts, we say {e}"),
+        (Err(e), Ok(serde_json::Value::Object(_))) => {
+            panic!("{line:?}: serde_json accepts, we say {e}")
+        }
         _ => {}
     }
 }
@@ -225,7 +241,8 @@ mod tests {
     /// A few thousand inputs from a fixed-seed generator, biased towards
     /// the characters the parsers care about.
     fn random_inputs(seed: u64) -> Vec<Vec<u8>> {
-        const ALPHABET: &[u8] = b"0123456789abcdefxABCDEF ,.\"\\\n\r\t{}[]:;-+TZ/#*'()=<>_~&|!?eE\x00\xc3\xa9";
+        const ALPHABET: &[u8] =
+            b"0123456789abcdefxABCDEF ,.\"\\\n\r\t{}[]:;-+TZ/#*'()=<>_~&|!?eE\x00\xc3\xa9";
         let mut state = seed;
         let mut next = move || {
             state ^= state << 13;

@@ -13,6 +13,8 @@ use anyhow::Result;
 use crate::error::bad_input;
 use crate::model::{CsvShape, FileFormat, InputFile};
 use crate::readers::csv_shape::ShapeCounter;
+use crate::readers::json_exports::{self, JsonLayout};
+use crate::readers::tokens::TokenRegistry;
 
 /// What a reader scans for one input file.
 #[derive(Debug, Clone)]
@@ -20,38 +22,32 @@ pub struct Readable {
     /// The file itself, or its decompressed or converted copy.
     pub path: PathBuf,
     /// Field counts of a CSV the user gave (plain or compressed); `None`
-    /// for Parquet and for the CSV we write from NDJSON or a TagPack.
+    /// for Parquet and for the CSV we write from JSON or a TagPack.
     pub shape: Option<Arc<CsvShape>>,
+    /// The JSON export layout it was converted from, if any.
+    pub layout: Option<JsonLayout>,
+    /// Rows of the converted copy, when we wrote it.
+    pub rows: Option<u64>,
+}
+
+impl Readable {
+    fn file(path: PathBuf, shape: Option<Arc<CsvShape>>) -> Readable {
+        Readable {
+            path,
+            shape,
+            layout: None,
+            rows: None,
+        }
+    }
 }
 
 /// The file itself, or a decompressed or converted temporary copy.
-pub fn readable(file: &InputFile, tmp: &Path) -> Result<Readable> {
+pub fn readable(file: &InputFile, tmp: &Path, tokens: &Arc<TokenRegistry>) -> Result<Readable> {
     let target = tmp.join(format!("{}.csv", file.sha256));
     let decoder: Box<dyn Read> = match file.format {
-        FileFormat::Csv => {
-            return Ok(Readable {
-                path: file.path.clone(),
-                shape: file.shape.clone(),
-            });
-        }
-        FileFormat::Parquet => {
-            return Ok(Readable {
-                path: file.path.clone(),
-                shape: None,
-            });
-        }
-        FileFormat::Ndjson => {
-            crate::readers::ndjson::ndjson_to_csv(&file.path, &target).map_err(|e| {
-                bad_input(format!(
-                    "{}: not NDJSON of flat objects: {e}",
-                    file.path.display()
-                ))
-            })?;
-            return Ok(Readable {
-                path: target,
-                shape: None,
-            });
-        }
+        FileFormat::Csv => return Ok(Readable::file(file.path.clone(), file.shape.clone())),
+        FileFormat::Parquet => return Ok(Readable::file(file.path.clone(), None)),
+        FileFormat::Ndjson => return json_to_csv(file, &target, tokens),
         FileFormat::TagPack => {
             crate::readers::tagpack::tagpack_to_csv(&file.path, &target).map_err(|e| {
                 bad_input(format!(
@@ -59,19 +55,39 @@ pub fn readable(file: &InputFile, tmp: &Path) -> Result<Readable> {
                     file.path.display()
                 ))
             })?;
-            return Ok(Readable {
-                path: target,
-                shape: None,
-            });
+            return Ok(Readable::file(target, None));
         }
         FileFormat::CsvGz => Box::new(flate2::read::MultiGzDecoder::new(File::open(&file.path)?)),
         FileFormat::CsvZst => Box::new(zstd::stream::read::Decoder::new(File::open(&file.path)?)?),
     };
     let shape = decompress_to(decoder, &target)
         .map_err(|e| bad_input(format!("{}: cannot decompress: {e}", file.path.display())))?;
+    Ok(Readable::file(target, Some(Arc::new(shape))))
+}
+
+/// A `.json`/`.jsonl`/`.ndjson` file: a TronGrid, Tronscan or Bitcoin UTXO
+/// export (NDJSON or one document) becomes canonical transfers; any other
+/// NDJSON of flat objects is read as it is (`ndjson.rs`).
+fn json_to_csv(file: &InputFile, target: &Path, tokens: &Arc<TokenRegistry>) -> Result<Readable> {
+    let bad = |e: String| bad_input(format!("{}: {e}", file.path.display()));
+    let (layout, rows) = match json_exports::convert(&file.path, target, tokens).map_err(bad)? {
+        Some(converted) => converted,
+        None => {
+            crate::readers::ndjson::ndjson_to_csv(&file.path, target)
+                .map_err(|e| bad(format!("not NDJSON of flat objects: {e}")))?;
+            return Ok(Readable::file(target.to_path_buf(), None));
+        }
+    };
+    crate::log::info(format!(
+        "{}: detected format {}",
+        file.path.display(),
+        layout.name()
+    ));
     Ok(Readable {
-        path: target,
-        shape: Some(Arc::new(shape)),
+        path: target.to_path_buf(),
+        shape: None,
+        layout: Some(layout),
+        rows: Some(rows),
     })
 }
 

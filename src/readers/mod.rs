@@ -7,10 +7,13 @@
 //! the reject columns of `method::validate`. Plans only: nothing here
 //! collects a frame; engines decide what is materialised.
 
+pub mod base58;
 pub mod convert;
 pub mod csv_shape;
 pub mod ethereum_etl;
 pub mod inputs;
+pub mod json_exports;
+pub mod json_rows;
 pub mod layout;
 pub mod mapping;
 pub mod ndjson;
@@ -19,6 +22,8 @@ pub mod sources;
 pub mod sql;
 pub mod tagpack;
 pub mod tokens;
+pub mod tron;
+pub mod utxo;
 
 use std::collections::HashMap;
 use std::sync::Arc;

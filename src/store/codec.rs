@@ -17,6 +17,8 @@
 
 use polars::prelude::*;
 
+use crate::readers::base58::{base58_digit, push_base58_bytes, push_base58_text};
+
 /// The columns the store keeps encoded.
 pub const ENCODED: [&str; 3] = ["tx_hash", "from_address", "to_address"];
 
@@ -64,91 +66,6 @@ fn push_hex_bytes(digits: &[u8], out: &mut Vec<u8>) {
             .chunks_exact(2)
             .map(|p| nibble(p[0]) << 4 | nibble(p[1])),
     );
-}
-
-const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
-/// Each byte's base58 digit value, or 0xff.
-const BASE58_DIGITS: [u8; 256] = {
-    let mut table = [0xffu8; 256];
-    let mut i = 0;
-    while i < 58 {
-        table[BASE58[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-};
-
-fn base58_digit(c: u8) -> Option<u8> {
-    match BASE58_DIGITS[usize::from(c)] {
-        0xff => None,
-        d => Some(d),
-    }
-}
-
-/// 58⁵: base58 digits are converted five at a time.
-const B58_5: u64 = 656_356_768;
-
-/// The bytes base58 `text` spells (checked digits): one zero byte per
-/// leading `1`, then the number the rest spells, big-endian, no leading zero.
-fn push_base58_bytes(text: &[u8], out: &mut Vec<u8>) {
-    let zeros = text.iter().take_while(|c| **c == b'1').count();
-    // the number, in little-endian 32-bit limbs, five digits at a time
-    let mut limbs: Vec<u32> = Vec::with_capacity(text.len() / 5 + 2);
-    for group in text[zeros..].chunks(5) {
-        let (mut value, mut scale) = (0u64, 1u64);
-        for c in group {
-            value = value * 58 + u64::from(base58_digit(*c).unwrap_or(0));
-            scale *= 58;
-        }
-        let mut carry = value;
-        for limb in limbs.iter_mut() {
-            let v = u64::from(*limb) * scale + carry;
-            *limb = v as u32;
-            carry = v >> 32;
-        }
-        while carry > 0 {
-            limbs.push(carry as u32);
-            carry >>= 32;
-        }
-    }
-    out.extend(std::iter::repeat_n(0u8, zeros));
-    let be: Vec<u8> = limbs.iter().rev().flat_map(|l| l.to_be_bytes()).collect();
-    let first = be.iter().position(|b| *b != 0).unwrap_or(be.len());
-    out.extend_from_slice(&be[first..]);
-}
-
-/// The base58 text of `bytes` (inverse of [`push_base58_bytes`]).
-fn push_base58_text(bytes: &[u8], out: &mut String) {
-    let zeros = bytes.iter().take_while(|b| **b == 0).count();
-    // the number in little-endian base-58⁵ limbs
-    let mut limbs: Vec<u32> = Vec::with_capacity(bytes.len() / 3 + 1);
-    for b in &bytes[zeros..] {
-        let mut carry = u64::from(*b);
-        for limb in limbs.iter_mut() {
-            let v = (u64::from(*limb) << 8) | carry;
-            *limb = (v % B58_5) as u32;
-            carry = v / B58_5;
-        }
-        while carry > 0 {
-            limbs.push((carry % B58_5) as u32);
-            carry /= B58_5;
-        }
-    }
-    // base-58 digits, least significant first, without leading zeros
-    let mut digits: Vec<u8> = Vec::with_capacity(limbs.len() * 5);
-    for limb in &limbs {
-        let mut l = *limb;
-        for _ in 0..5 {
-            digits.push((l % 58) as u8);
-            l /= 58;
-        }
-    }
-    while digits.last() == Some(&0) {
-        digits.pop();
-    }
-    out.extend(std::iter::repeat_n('1', zeros));
-    out.extend(digits.iter().rev().map(|d| BASE58[usize::from(*d)] as char));
 }
 
 /// The stored form of `text`.
@@ -246,6 +163,7 @@ pub fn decode_expr(name: &str) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::readers::base58::BASE58;
 
     fn round_trip(text: &str) -> String {
         let mut out = String::new();

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod browser;
+mod chains;
 mod crash;
 mod determinism;
 mod ethereum_etl;

@@ -42,10 +42,14 @@ pub fn inspect_file(
     sample: usize,
     sample_rows: usize,
 ) -> Result<Inspection> {
-    let readable = readable(file, tmp)?;
+    let tokens = Arc::new(TokenRegistry::embedded());
+    let readable = readable(file, tmp, &tokens)?;
     let mut raw = raw_frame(&readable.path, file.format)?;
     let schema = raw.collect_schema()?.as_ref().clone();
-    let layout = detect_layout(&schema, file.format);
+    let layout = match readable.layout {
+        Some(json) => Some((json.name(), InputKind::Transfers)),
+        None => detect_layout(&schema, file.format),
+    };
     let rows = raw
         .clone()
         .select([len()])

@@ -49,7 +49,7 @@ pub fn load_small(
     let mut frames = Vec::new();
     let mut rows_read = Vec::new();
     for (i, file) in files.iter().enumerate() {
-        let readable = readable(file, tmp)?;
+        let readable = readable(file, tmp, tokens)?;
         let df = validated_frame(kind, file, &readable, i, mapping, tokens)?
             .select(kept_columns(kind, &[]))
             .collect()
@@ -80,7 +80,7 @@ pub fn load_transfers(
     let index = ScamIndex::new(addresses)?;
     let readables = files
         .iter()
-        .map(|f| readable(f, tmp))
+        .map(|f| readable(f, tmp, tokens))
         .collect::<Result<Vec<_>>>()?;
     let budget = reject_budget(&files, &readables, max_reject_rate)?;
     let spill = Spill::new(tmp);
@@ -153,9 +153,10 @@ fn reject_budget(
     };
     let mut total = 0u64;
     for (file, readable) in files.iter().zip(readables) {
-        let rows = match (&readable.shape, file.format) {
-            (Some(shape), _) => shape.rows,
-            (None, FileFormat::Parquet) => {
+        let rows = match (&readable.shape, readable.rows, file.format) {
+            (Some(shape), _, _) => shape.rows,
+            (None, Some(rows), _) => rows,
+            (None, None, FileFormat::Parquet) => {
                 let f = std::fs::File::open(&readable.path)?;
                 ParquetReader::new(f)
                     .num_rows()

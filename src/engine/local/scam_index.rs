@@ -107,6 +107,31 @@ impl ScamIndex {
         self.is_scam("to_address")
     }
 
+    /// Whether each transfer's sender is a scam address (never null). A
+    /// UTXO sender is its input address set (`A+B`, `readers::utxo`): it is
+    /// a scam address when any of its addresses is one.
+    pub fn is_scam_sender(self: &Arc<Self>) -> Expr {
+        let index = Arc::clone(self);
+        self.probe(
+            "from_address",
+            "scam_sender",
+            DataType::Boolean,
+            move |from, chain| {
+                let hits: Vec<bool> = from
+                    .iter()
+                    .zip(chain.iter())
+                    .map(|(a, c)| match a {
+                        Some(a) if a.contains(&b'+') => a
+                            .split(|b| *b == b'+')
+                            .any(|part| index.row(c, Some(part)).is_some()),
+                        a => index.row(c, a).is_some(),
+                    })
+                    .collect();
+                BooleanChunked::from_slice("scam_sender".into(), &hits).into_column()
+            },
+        )
+    }
+
     /// Whether each `(chain, <address>)` is a scam address (never null).
     pub fn is_scam(self: &Arc<Self>, address: &str) -> Expr {
         let index = Arc::clone(self);

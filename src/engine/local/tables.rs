@@ -175,7 +175,7 @@ pub fn valued_flows(
         let transfers = in_day_range(group.lazy().with_column(day), "day", day_range(params));
         let flows = with_periods(
             value_transfers(
-                classify_flows(transfers, scam.is_scam("from_address")),
+                classify_flows(transfers, scam.is_scam_sender()),
                 daily.clone().lazy(),
             ),
             params.period,
