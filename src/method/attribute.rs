@@ -50,8 +50,8 @@ pub fn reports_as_of(lf: LazyFrame, as_of_day: Option<i64>) -> LazyFrame {
     }
 }
 
-/// The attribution table: `chain, address, scam_type, region, reports,
-/// first_reported_at`, sorted by chain and address.
+/// The attribution table: `chain, address, scam_type, region, label,
+/// reports, first_reported_at`, sorted by chain and address.
 pub fn attribute_addresses(reports: LazyFrame, taxonomy: &Taxonomy) -> LazyFrame {
     let key = [col("chain"), col("address")];
     let base = reports.clone().group_by(key.clone()).agg([
@@ -65,7 +65,13 @@ pub fn attribute_addresses(reports: LazyFrame, taxonomy: &Taxonomy) -> LazyFrame
         JoinArgs::new(JoinType::Left),
     )
     .join(
-        majority_region(reports),
+        majority_region(reports.clone()),
+        key.clone(),
+        key.clone(),
+        JoinArgs::new(JoinType::Left),
+    )
+    .join(
+        majority_label(reports),
         key.clone(),
         key,
         JoinArgs::new(JoinType::Left),
@@ -75,6 +81,7 @@ pub fn attribute_addresses(reports: LazyFrame, taxonomy: &Taxonomy) -> LazyFrame
         col("address"),
         col("scam_type"),
         col("region").fill_null(lit(UNKNOWN)),
+        col("label"),
         col("reports"),
         col("first_day")
             .cast(DataType::Int32)
@@ -115,6 +122,18 @@ fn majority_region(reports: LazyFrame) -> LazyFrame {
             .first()])
 }
 
+/// The family or sub-type label named by most reports that give one (a
+/// ransomware family, a TagPack label), ties → alphabetically smallest;
+/// null when no report gives one. It breaks a type down; it never changes
+/// the type.
+fn majority_label(reports: LazyFrame) -> LazyFrame {
+    votes(reports.filter(col("label").is_not_null()), "label")
+        .group_by([col("chain"), col("address")])
+        .agg([col("label")
+            .sort_by([col("votes"), col("label")], descending(&[true, false]))
+            .first()])
+}
+
 fn votes(reports: LazyFrame, what: &str) -> LazyFrame {
     reports
         .group_by([col("chain"), col("address"), col(what)])
@@ -137,6 +156,7 @@ mod tests {
             "scam_type" => ["Pig Butchering", "romance", "HYIP", "phishing", "SEXTORTION", "brand new label"],
             "country" => [Some("US"), Some("kh"), Some("NA"), Some("USA"), Some("GB"), None],
             "reported_at" => [1_677_628_800i64, 1_681_084_800, 1_682_899_200, 1_682_985_600, 1_722_470_400, 1_722_556_800],
+            "label" => [Some("Romance B"), Some("Romance A"), None, None, Some("Excello"), None],
         )
         .unwrap()
         .lazy()
@@ -163,6 +183,10 @@ mod tests {
             .flatten()
             .collect();
         assert_eq!(n, [2, 2, 2]);
+        // a 1–1 tie → the smaller label; no label → null
+        let labels: Vec<Option<&str>> =
+            out.column("label").unwrap().str().unwrap().iter().collect();
+        assert_eq!(labels, [Some("Romance A"), None, Some("Excello")]);
     }
 
     #[test]

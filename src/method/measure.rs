@@ -255,6 +255,7 @@ pub fn attributed_transfers(flows: LazyFrame) -> LazyFrame {
         col("to_address"),
         col("scam_type"),
         col("region"),
+        col("label"),
         col("flow"),
         col("asset"),
         col("amount"),

@@ -74,6 +74,38 @@ pub fn value_transfers(transfers: LazyFrame, daily: LazyFrame) -> LazyFrame {
     )
 }
 
+/// Reports whose loss is given in an asset (`loss_amount` of `loss_asset`)
+/// and not in USD get `loss_usd` = amount × the asset's price on the UTC day
+/// of `reported_at` (with the 7-day fallback); still missing when unpriced.
+/// Adds `loss_valued` (true where the loss was computed here).
+pub fn value_losses(reports: LazyFrame, daily: LazyFrame) -> LazyFrame {
+    let priced = reports
+        .with_column(col("reported_at").floor_div(lit(86_400i64)).alias("_day"))
+        .join(
+            daily.select([
+                col("asset").alias("loss_asset"),
+                col("day").alias("_day"),
+                col("price_usd").alias("_loss_price"),
+            ]),
+            [col("loss_asset"), col("_day")],
+            [col("loss_asset"), col("_day")],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        );
+    let computed = col("loss_amount") * col("_loss_price");
+    priced
+        .with_columns([
+            (col("loss_usd")
+                .is_null()
+                .and(computed.clone().is_not_null()))
+            .alias("loss_valued"),
+            col("loss_usd").fill_null(computed),
+        ])
+        .drop(cols(["_day", "_loss_price"]))
+}
+
 /// Dollars → rounded micro-dollars (half away from zero); null stays null.
 /// A value beyond [`MAX_USD`] is an error, never a saturated integer:
 /// validation rejects such values before they are valued.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use crate::error::bad_input;
-use crate::model::{CsvShape, FileFormat, InputFile};
+use crate::model::{CsvShape, FileFormat, InputFile, InputKind};
 use crate::readers::csv_shape::ShapeCounter;
 use crate::readers::json_exports::{self, JsonLayout};
 use crate::readers::tokens::TokenRegistry;
@@ -42,12 +42,17 @@ impl Readable {
 }
 
 /// The file itself, or a decompressed or converted temporary copy.
-pub fn readable(file: &InputFile, tmp: &Path, tokens: &Arc<TokenRegistry>) -> Result<Readable> {
+pub fn readable(
+    file: &InputFile,
+    kind: InputKind,
+    tmp: &Path,
+    tokens: &Arc<TokenRegistry>,
+) -> Result<Readable> {
     let target = tmp.join(format!("{}.csv", file.sha256));
     let decoder: Box<dyn Read> = match file.format {
         FileFormat::Csv => return Ok(Readable::file(file.path.clone(), file.shape.clone())),
         FileFormat::Parquet => return Ok(Readable::file(file.path.clone(), None)),
-        FileFormat::Ndjson => return json_to_csv(file, &target, tokens),
+        FileFormat::Ndjson => return json_to_csv(file, kind, &target, tokens),
         FileFormat::TagPack => {
             crate::readers::tagpack::tagpack_to_csv(&file.path, &target).map_err(|e| {
                 bad_input(format!(
@@ -68,16 +73,22 @@ pub fn readable(file: &InputFile, tmp: &Path, tokens: &Arc<TokenRegistry>) -> Re
 /// A `.json`/`.jsonl`/`.ndjson` file: a TronGrid, Tronscan or Bitcoin UTXO
 /// export (NDJSON or one document) becomes canonical transfers; any other
 /// NDJSON of flat objects is read as it is (`ndjson.rs`).
-fn json_to_csv(file: &InputFile, target: &Path, tokens: &Arc<TokenRegistry>) -> Result<Readable> {
+fn json_to_csv(
+    file: &InputFile,
+    kind: InputKind,
+    target: &Path,
+    tokens: &Arc<TokenRegistry>,
+) -> Result<Readable> {
     let bad = |e: String| bad_input(format!("{}: {e}", file.path.display()));
-    let (layout, rows) = match json_exports::convert(&file.path, target, tokens).map_err(bad)? {
-        Some(converted) => converted,
-        None => {
-            crate::readers::ndjson::ndjson_to_csv(&file.path, target)
-                .map_err(|e| bad(format!("not NDJSON of flat objects: {e}")))?;
-            return Ok(Readable::file(target.to_path_buf(), None));
-        }
-    };
+    let (layout, rows) =
+        match json_exports::convert(&file.path, target, kind, tokens).map_err(bad)? {
+            Some(converted) => converted,
+            None => {
+                crate::readers::ndjson::ndjson_to_csv(&file.path, target)
+                    .map_err(|e| bad(format!("not NDJSON of flat objects: {e}")))?;
+                return Ok(Readable::file(target.to_path_buf(), None));
+            }
+        };
     crate::log::info(format!(
         "{}: detected format {}",
         file.path.display(),

@@ -20,20 +20,29 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::model::InputKind;
 use crate::readers::ethereum_etl::scale_decimal;
 use crate::readers::json_rows::{TRANSFER_HEADER, TransferRow, text};
 use crate::readers::ndjson::write_row;
+use crate::readers::report_exports::{
+    REPORT_HEADER, chainabuse_reports, ransomwhere_payments, ransomwhere_report,
+};
 use crate::readers::tokens::TokenRegistry;
 use crate::readers::tron::{contract_asset, tron_address, tron_transfer_index};
 use crate::readers::utxo::utxo_transfers;
 
-/// A JSON transfers layout this module converts.
+/// A JSON layout this module converts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonLayout {
     TronGrid,
     Tronscan,
     BitcoinEtl,
     BigQueryBitcoin,
+    /// A Ransomwhere export: addresses with their family and payments —
+    /// reports when read as reports, transfers when read as transfers.
+    Ransomwhere,
+    /// Chainabuse-style reports: one report, many addresses, losses.
+    Chainabuse,
 }
 
 impl JsonLayout {
@@ -44,6 +53,17 @@ impl JsonLayout {
             JsonLayout::Tronscan => "Tronscan TRC-20 transfers",
             JsonLayout::BitcoinEtl => "bitcoin-etl transactions (UTXO)",
             JsonLayout::BigQueryBitcoin => "BigQuery crypto_bitcoin.transactions (UTXO)",
+            JsonLayout::Ransomwhere => "Ransomwhere export",
+            JsonLayout::Chainabuse => "Chainabuse reports",
+        }
+    }
+
+    /// Whether records of this layout can be read as `kind`.
+    pub fn reads_as(self, kind: InputKind) -> bool {
+        match self {
+            JsonLayout::Ransomwhere => true,
+            JsonLayout::Chainabuse => kind == InputKind::Reports,
+            _ => kind == InputKind::Transfers,
         }
     }
 }
@@ -55,38 +75,31 @@ impl JsonLayout {
 pub fn convert(
     source: &Path,
     target: &Path,
+    kind: InputKind,
     tokens: &Arc<TokenRegistry>,
 ) -> Result<Option<(JsonLayout, u64)>, String> {
-    let file = File::open(source).map_err(|e| e.to_string())?;
-    let mut lines = BufReader::with_capacity(1 << 20, file).lines();
-    let first = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default();
-    let records_of = |v: Value| match layout_of_record(&v) {
-        Some(_) => vec![v],
-        None => document_records(&v).into_iter().cloned().collect(),
-    };
-    let (layout, ndjson) = match serde_json::from_str::<Value>(&first) {
-        Ok(v) => (records_of(v).first().and_then(layout_of_record), true),
-        Err(_) => {
-            let text = std::fs::read_to_string(source).map_err(|e| e.to_string())?;
-            let doc: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
-            (
-                document_records(&doc)
-                    .first()
-                    .and_then(|r| layout_of_record(r)),
-                false,
-            )
-        }
-    };
+    let (layout, ndjson) = sniff(source)?;
     let Some(layout) = layout else {
         return Ok(None);
     };
+    if !layout.reads_as(kind) {
+        return Err(format!(
+            "a {} file cannot be read as {}",
+            layout.name(),
+            kind.name()
+        ));
+    }
     let mut out =
         BufWriter::with_capacity(1 << 20, File::create(target).map_err(|e| e.to_string())?);
-    write_row(&mut out, TRANSFER_HEADER.into_iter()).map_err(|e| e.to_string())?;
+    let header: &[&str] = match kind {
+        InputKind::Reports => &REPORT_HEADER,
+        _ => &TRANSFER_HEADER,
+    };
+    write_row(&mut out, header.iter().copied()).map_err(|e| e.to_string())?;
+    let write = |records: Vec<&Value>, out: &mut BufWriter<File>| match kind {
+        InputKind::Reports => write_report_records(layout, records.into_iter(), out),
+        _ => write_records(layout, records.into_iter(), tokens, out),
+    };
     let mut rows = 0;
     if ndjson {
         let file = File::open(source).map_err(|e| e.to_string())?;
@@ -97,15 +110,35 @@ pub fn convert(
             }
             let v: Value =
                 serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", i + 1))?;
-            rows += write_records(layout, records_of(v).iter(), tokens, &mut out)?;
+            rows += write(document_records(&v), &mut out)?;
         }
     } else {
         let text = std::fs::read_to_string(source).map_err(|e| e.to_string())?;
         let doc: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
-        rows = write_records(layout, document_records(&doc).into_iter(), tokens, &mut out)?;
+        rows = write(document_records(&doc), &mut out)?;
     }
     out.flush().map_err(|e| e.to_string())?;
     Ok(Some((layout, rows)))
+}
+
+/// The layout of a JSON file from its first record, and whether it is
+/// NDJSON (its first line a whole JSON value) or one document.
+pub fn sniff(source: &Path) -> Result<(Option<JsonLayout>, bool), String> {
+    let file = File::open(source).map_err(|e| e.to_string())?;
+    let first = BufReader::with_capacity(1 << 20, file)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    let first_layout = |v: &Value| document_records(v).first().and_then(|r| layout_of_record(r));
+    match serde_json::from_str::<Value>(&first) {
+        Ok(v) => Ok((first_layout(&v), true)),
+        Err(_) => {
+            let text = std::fs::read_to_string(source).map_err(|e| e.to_string())?;
+            let doc: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+            Ok((first_layout(&doc), false))
+        }
+    }
 }
 
 /// The layout of one JSON record (a document's first record, or an NDJSON
@@ -117,6 +150,16 @@ pub fn layout_of_record(record: &Value) -> Option<JsonLayout> {
     }
     if has("transaction_id") && has("tokenInfo") && has("quant") {
         return Some(JsonLayout::Tronscan);
+    }
+    if has("address") && has("family") && has("transactions") {
+        return Some(JsonLayout::Ransomwhere);
+    }
+    let chainabuse_addresses = record
+        .get("addresses")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().all(|x| x.get("address").is_some()));
+    if chainabuse_addresses && (has("scamCategory") || has("category")) {
+        return Some(JsonLayout::Chainabuse);
     }
     if has("hash") && has("outputs") && has("inputs") {
         let bigquery = record.get("block_timestamp").is_some_and(Value::is_string);
@@ -131,11 +174,13 @@ pub fn layout_of_record(record: &Value) -> Option<JsonLayout> {
 /// The transfer records of a JSON document: a TronGrid page, a list of
 /// pages, pages keyed by account, or a Tronscan response.
 pub fn document_records(doc: &Value) -> Vec<&Value> {
-    if let Some(rows) = doc.get("data").and_then(Value::as_array) {
-        return rows.iter().collect();
+    if layout_of_record(doc).is_some() {
+        return vec![doc];
     }
-    if let Some(rows) = doc.get("token_transfers").and_then(Value::as_array) {
-        return rows.iter().collect();
+    for key in ["data", "token_transfers", "result", "reports"] {
+        if let Some(rows) = doc.get(key).and_then(Value::as_array) {
+            return rows.iter().collect();
+        }
     }
     match doc {
         Value::Array(items) if items.iter().all(Value::is_object) => {
@@ -149,6 +194,27 @@ pub fn document_records(doc: &Value) -> Vec<&Value> {
         Value::Object(map) => map.values().flat_map(document_records).collect(),
         _ => Vec::new(),
     }
+}
+
+/// Write the canonical reports of `records` (all of one layout) as CSV
+/// rows; returns how many were written.
+pub fn write_report_records<'a>(
+    layout: JsonLayout,
+    records: impl Iterator<Item = &'a Value>,
+    out: &mut impl Write,
+) -> Result<u64, String> {
+    let mut n = 0u64;
+    for record in records {
+        let rows = match layout {
+            JsonLayout::Ransomwhere => vec![ransomwhere_report(record)],
+            _ => chainabuse_reports(record),
+        };
+        for row in &rows {
+            write_row(out, row.iter().map(String::as_str)).map_err(|e| e.to_string())?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// Write the canonical transfers of `records` (all of one layout) as CSV
@@ -168,6 +234,8 @@ pub fn write_records<'a>(
             JsonLayout::TronGrid => trongrid_row(record, tokens).into_iter().collect(),
             JsonLayout::Tronscan => tronscan_row(record, tokens).into_iter().collect(),
             JsonLayout::BitcoinEtl | JsonLayout::BigQueryBitcoin => utxo_transfers(record),
+            JsonLayout::Ransomwhere => ransomwhere_payments(record),
+            JsonLayout::Chainabuse => Vec::new(),
         };
         for row in &rows {
             write_row(out, row.iter().map(String::as_str)).map_err(|e| e.to_string())?;

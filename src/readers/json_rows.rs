@@ -28,3 +28,17 @@ pub fn text(v: Option<&Value>) -> String {
         _ => String::new(),
     }
 }
+
+/// A transfer index for exports that give none, from what the transfer
+/// moved: the low 31 bits of the 64-bit FNV-1a hash of `parts` (each
+/// followed by a 0 byte). Stable across exports and versions.
+pub fn derived_index(parts: &[&str]) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain([0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    (h & 0x7fff_ffff) as u32
+}

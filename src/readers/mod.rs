@@ -17,6 +17,7 @@ pub mod json_rows;
 pub mod layout;
 pub mod mapping;
 pub mod ndjson;
+pub mod report_exports;
 pub mod scan;
 pub mod sources;
 pub mod sql;

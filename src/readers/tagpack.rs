@@ -4,7 +4,8 @@
 //! report row, written as CSV for the ordinary loader:
 //! `report_id` = `<file stem>#<tag number>`, `reported_at` = `lastmod`,
 //! `chain` from `currency`/`network`, `scam_type` from `abuse` (else
-//! `category`, mapped through the taxonomy later), no country (→ Unknown).
+//! `category`, mapped through the taxonomy later), `label` from `label`
+//! (the tag's own name, kept to break a type down), no country (→ Unknown).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -16,7 +17,7 @@ use yaml_rust2::scanner::TScalarStyle;
 use crate::readers::ndjson::write_row;
 
 /// Canonical report columns written for a TagPack.
-const HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,loss_usd,source";
+const HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,loss_usd,source,label";
 
 /// Convert a TagPack file into a canonical reports CSV file.
 pub fn tagpack_to_csv(source: &Path, target: &Path) -> Result<usize, String> {
@@ -38,7 +39,7 @@ pub fn tagpack_to_csv(source: &Path, target: &Path) -> Result<usize, String> {
 
 /// The canonical report rows of a TagPack's text (`stem` names the pack in
 /// each `report_id`), one per tag, in the columns of [`HEADER`].
-pub fn tagpack_rows(text: &str, stem: &str) -> Result<Vec<[String; 8]>, String> {
+pub fn tagpack_rows(text: &str, stem: &str) -> Result<Vec<[String; 9]>, String> {
     let pack = parse_yaml(text)?;
     let header = pack.as_mapping().ok_or("the top level is not a mapping")?;
     let tags = get(header, "tags")
@@ -59,6 +60,7 @@ pub fn tagpack_rows(text: &str, stem: &str) -> Result<Vec<[String; 8]>, String> 
             String::new(),
             String::new(),
             field("source"),
+            field("label"),
         ]);
     }
     Ok(rows)
@@ -241,7 +243,7 @@ mod tests {
         assert_eq!(tagpack_to_csv(&src, &out).unwrap(), 2);
         let text = std::fs::read_to_string(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[1], "pack#1,2021-11-12,bitcoin,1Abc,ponzi_scheme,,,");
-        assert_eq!(lines[2], "pack#2,2021-11-12,ethereum,0xAB,phishing,,,");
+        assert_eq!(lines[1], "pack#1,2021-11-12,bitcoin,1Abc,ponzi_scheme,,,,");
+        assert_eq!(lines[2], "pack#2,2021-11-12,ethereum,0xAB,phishing,,,,");
     }
 }

@@ -7,6 +7,7 @@
 //! transfer exported in hex. Anything else is kept as it is.
 
 use crate::readers::base58::base58check;
+use crate::readers::json_rows::derived_index;
 
 /// The Base58Check spelling of a Tron address given in hex; other text as it is.
 pub fn tron_address(text: &str) -> String {
@@ -62,14 +63,7 @@ fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
 /// are found), and two transfers of one transaction differ unless they
 /// moved the same value of the same token between the same addresses.
 pub fn tron_transfer_index(contract: &str, from: &str, to: &str, value: &str) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [contract, from, to, value.trim()] {
-        for b in part.bytes().chain([0u8]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    (h & 0x7fff_ffff) as u32
+    derived_index(&[contract, from, to, value.trim()])
 }
 
 #[cfg(test)]

@@ -183,7 +183,7 @@ fn ingest_file(
     columns.push(lit(file.path.display().to_string()).alias("_source"));
     columns.extend([col("_chain"), col("_month")]);
     let written: Written = Arc::default();
-    let readable = readable(file, tmp, tokens)?;
+    let readable = readable(file, InputKind::Transfers, tmp, tokens)?;
     let plan = validated_frame(InputKind::Transfers, file, &readable, 0, mapping, tokens)?
         .with_columns(keys)
         .select(columns)

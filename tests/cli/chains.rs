@@ -2,7 +2,7 @@
 //! and bitcoin-etl UTXO transactions, real samples read as they are, with
 //! hand-checked amounts, senders, change and timestamps.
 
-use crate::workdir::{Workdir, real, rows_where, strings};
+use crate::workdir::{Workdir, floats, real, rows_where, strings};
 
 const R_HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n";
 
@@ -167,4 +167,128 @@ fn inspect_names_the_new_layouts() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains(&format!("layout: {name}")), "{stdout}");
     }
+    w.write("ransomwhere.json", RANSOMWHERE);
+    let out = w.run_ok(&["inspect", "ransomwhere.json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("layout: Ransomwhere export"), "{stdout}");
+    assert!(stdout.contains("as transfers") && stdout.contains("no rejects"), "{stdout}");
+}
+
+const RANSOMWHERE: &str = r#"{"result": [
+  {"address": "1RansomA", "blockchain": "bitcoin", "family": "Locky", "createdAt": "2017-05-03T10:00:00.000Z",
+   "balance": 15000000, "balanceUSD": 203.4,
+   "transactions": [{"hash": "aa11", "time": 1493809838, "amount": 15000000, "amountUSD": 203.4}]},
+  {"address": "bc1qransomb", "blockchain": "bitcoin", "family": "Ryuk", "createdAt": "2019-01-02T00:00:00.000Z",
+   "transactions": [{"hash": "bb22", "time": 1546400000, "amount": 250000000, "amountUSD": 9150.75},
+                    {"hash": "bb33", "time": 1546500000, "amount": 1, "amountUSD": 0.0}]}
+]}"#;
+
+#[test]
+fn a_ransomwhere_export_gives_reports_with_families_and_payments() {
+    let w = Workdir::new();
+    w.write("ransomwhere.json", RANSOMWHERE);
+    w.run_ok(&[
+        "run",
+        "--transfers",
+        "ransomwhere.json",
+        "--reports",
+        "ransomwhere.json",
+        "--out",
+        "out",
+        "--no-report",
+        "--period",
+        "year",
+    ]);
+    let addresses = w.table("out/addresses.parquet");
+    assert_eq!(strings(&addresses, "address"), ["1RansomA", "bc1qransomb"]);
+    assert_eq!(strings(&addresses, "scam_type"), ["extortion", "extortion"]);
+    assert_eq!(strings(&addresses, "label"), ["Locky", "Ryuk"]);
+    let t = w.table("out/attributed_transfers.parquet");
+    assert_eq!(floats(&t, "amount"), [Some(0.15), Some(2.5), Some(1e-8)], "satoshi in BTC");
+    assert_eq!(strings(&t, "label"), ["Locky", "Ryuk", "Ryuk"]);
+    let by_type = w.table("out/revenue_by_type.parquet");
+    assert_eq!(strings(&by_type, "period"), ["2017", "2019"]);
+    assert_eq!(strings(&by_type, "revenue_usd"), ["203.4", "9150.75"]);
+}
+
+#[test]
+fn chainabuse_reports_give_one_row_per_address_and_value_losses_in_an_asset() {
+    let w = Workdir::new();
+    w.write(
+        "chainabuse.json",
+        r#"[{"id": "ca-1", "createdAt": "2024-05-01T10:00:00Z", "scamCategory": "PIG_BUTCHERING", "subCategory": "romance app",
+             "addresses": [{"address": "TScamA", "chain": "TRX"}, {"address": "0xAbC", "chain": "ETH"}],
+             "losses": [{"amount": 2.5, "asset": "ETH"}], "victimCountry": "US"},
+            {"id": "ca-2", "createdAt": "2024-06-01T10:00:00Z", "scamCategory": "PHISHING",
+             "addresses": [{"address": "0xDEF", "chain": "ETH"}], "losses": [{"amount": 900, "asset": "USDT"}]}]"#,
+    );
+    w.write(
+        "t.csv",
+        "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\n\
+         ethereum,0x1,0,1714600000,0xv1,0xabc,USDT,100,100\n",
+    );
+    w.write("prices.csv", "date,asset,price_usd\n2024-04-30,ETH,3000\n");
+    w.run_ok(&[
+        "run",
+        "--transfers",
+        "t.csv",
+        "--reports",
+        "chainabuse.json",
+        "--prices",
+        "prices.csv",
+        "--out",
+        "out",
+        "--no-report",
+    ]);
+    let addresses = w.table("out/addresses.parquet");
+    assert_eq!(strings(&addresses, "address"), ["0xabc", "0xdef", "TScamA"]);
+    assert_eq!(
+        strings(&addresses, "scam_type"),
+        ["pig_butchering", "phishing", "pig_butchering"]
+    );
+    assert_eq!(
+        strings(&addresses, "label"),
+        ["romance app", "", "romance app"]
+    );
+    // 2.5 ETH at the price of 2024-04-30 (the report day has none): 7,500 USD, once per report
+    let losses = w.table("out/reported_losses.parquet");
+    let pb = rows_where(&losses, "scam_type", "pig_butchering");
+    assert_eq!(strings(&pb, "loss_usd"), ["7500.0"]);
+    assert_eq!(strings(&pb, "reports"), ["1"]);
+    assert_eq!(strings(&pb, "addresses"), ["2"]);
+    let ph = rows_where(&losses, "scam_type", "phishing");
+    assert_eq!(strings(&ph, "loss_usd"), ["900.0"]);
+}
+
+#[test]
+fn the_ransomware_address_list_loads_through_its_ready_made_mapping() {
+    let w = Workdir::new();
+    let list = real().join("ransomware_receipts_labels/addresses.csv");
+    let mapping = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/mappings/ransomware-receipts-addresses.toml");
+    w.write(
+        "t.csv",
+        "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\n\
+         bitcoin,tx1,0,1600000000,1Victim,34YmbPSXRjewgcqVRcrryUtYqzM25VXrNt,BTC,0.5,5000\n",
+    );
+    w.run_ok(&[
+        "run",
+        "--transfers",
+        "t.csv",
+        "--reports",
+        list.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--out",
+        "out",
+        "--no-report",
+    ]);
+    assert_eq!(w.input_total("out", "reports", "rows_accepted"), 1013);
+    let addresses = w.table("out/addresses.parquet");
+    assert_eq!(addresses.height(), 1013);
+    let a = rows_where(&addresses, "address", "34YmbPSXRjewgcqVRcrryUtYqzM25VXrNt");
+    assert_eq!(strings(&a, "label"), ["origCluster"]);
+    assert_eq!(strings(&a, "scam_type"), ["extortion"]);
+    let total = w.table("out/revenue_total.parquet");
+    assert_eq!(strings(&total, "revenue_usd"), ["5000.0"]);
 }

@@ -14,7 +14,9 @@ use crate::engine::local::days::{DayRange, day_number, day_range};
 use crate::engine::local::load::{Loaded, load_small, load_transfers, rows_per_file};
 use crate::engine::local::{dedupe, store_scan};
 use crate::method::attribute::{attribute_addresses, classify_reports, reports_as_of};
-use crate::method::pricing::{MAX_USD, daily_prices, usable_prices, usd_value, with_prices};
+use crate::method::pricing::{
+    MAX_USD, daily_prices, usable_prices, usd_value, value_losses, with_prices,
+};
 use crate::method::taxonomy::Taxonomy;
 use crate::model::{FileCounts, InputFile, InputKind, MethodParams, RegionLevel};
 use crate::names::{FILE, REJECT_COLUMN, REJECT_REASON, REJECT_VALUE, ROW};
@@ -74,8 +76,9 @@ pub fn ingest(inputs: &ResolvedInputs, params: &AttributionParams) -> Result<Ing
             &inputs.tokens,
         )
     };
-    let reports = small(InputKind::Reports, &inputs.reports)?;
+    let mut reports = small(InputKind::Reports, &inputs.reports)?;
     let prices = small(InputKind::Prices, &inputs.prices)?;
+    value_reported_losses(&mut reports, &prices.valid)?;
     let taxonomy = &inputs.taxonomy;
     let classified = classify_reports(
         reports.valid.clone().lazy(),
@@ -145,6 +148,34 @@ pub fn summarise(ingested: &mut Ingested) -> Result<LoadSummary> {
         scam_addresses: ingested.addresses.height(),
         reported_days: (days.min(), days.max()),
     })
+}
+
+/// Losses reported in an asset, valued at the report day's price; a value
+/// above [`MAX_USD`] is rejected (`implausible_usd` on `loss_amount`).
+fn value_reported_losses(reports: &mut Loaded, prices: &DataFrame) -> Result<()> {
+    let daily = daily_prices(usable_prices(prices.clone().lazy()));
+    let valued = value_losses(reports.valid.clone().lazy(), daily).collect()?;
+    let implausible = valued.column("loss_valued")?.bool()?.clone()
+        & valued.column("loss_usd")?.f64()?.gt(MAX_USD);
+    if implausible.any() {
+        let rejects = valued
+            .filter(&implausible)?
+            .lazy()
+            .select([
+                col(FILE),
+                col(ROW),
+                lit("implausible_usd").alias(REJECT_REASON),
+                lit("loss_amount").alias(REJECT_COLUMN),
+                (col("loss_usd").cast(DataType::String) + lit(" USD")).alias(REJECT_VALUE),
+            ])
+            .collect()?;
+        reports.rejects.vstack_mut(&rejects)?;
+        reports.rejects = reports
+            .rejects
+            .sort([FILE, ROW], SortMultipleOptions::default())?;
+    }
+    reports.valid = valued.filter(&!implausible)?.drop("loss_valued")?;
+    Ok(())
 }
 
 /// Scam-bound transfers whose USD value (given, or amount × the day's

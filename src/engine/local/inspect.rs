@@ -12,6 +12,7 @@ use polars::prelude::*;
 use crate::model::{FileFormat, InputFile, InputKind};
 use crate::names::{REJECT_COLUMN, REJECT_REASON, ROW};
 use crate::readers::convert::{Readable, readable};
+use crate::readers::json_exports;
 use crate::readers::layout::detect_layout;
 use crate::readers::tokens::TokenRegistry;
 use crate::readers::validated_frame;
@@ -43,11 +44,18 @@ pub fn inspect_file(
     sample_rows: usize,
 ) -> Result<Inspection> {
     let tokens = Arc::new(TokenRegistry::embedded());
-    let readable = readable(file, tmp, &tokens)?;
+    let kind = match file.format {
+        FileFormat::Ndjson => match json_exports::sniff(&file.path) {
+            Ok((Some(layout), _)) if !layout.reads_as(InputKind::Transfers) => InputKind::Reports,
+            _ => InputKind::Transfers,
+        },
+        _ => InputKind::Transfers,
+    };
+    let readable = readable(file, kind, tmp, &tokens)?;
     let mut raw = raw_frame(&readable.path, file.format)?;
     let schema = raw.collect_schema()?.as_ref().clone();
     let layout = match readable.layout {
-        Some(json) => Some((json.name(), InputKind::Transfers)),
+        Some(json) => Some((json.name(), kind)),
         None => detect_layout(&schema, file.format),
     };
     let rows = raw

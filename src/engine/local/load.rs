@@ -49,7 +49,7 @@ pub fn load_small(
     let mut frames = Vec::new();
     let mut rows_read = Vec::new();
     for (i, file) in files.iter().enumerate() {
-        let readable = readable(file, tmp, tokens)?;
+        let readable = readable(file, kind, tmp, tokens)?;
         let df = validated_frame(kind, file, &readable, i, mapping, tokens)?
             .select(kept_columns(kind, &[]))
             .collect()
@@ -80,7 +80,7 @@ pub fn load_transfers(
     let index = ScamIndex::new(addresses)?;
     let readables = files
         .iter()
-        .map(|f| readable(f, tmp, tokens))
+        .map(|f| readable(f, kind, tmp, tokens))
         .collect::<Result<Vec<_>>>()?;
     let budget = reject_budget(&files, &readables, max_reject_rate)?;
     let spill = Spill::new(tmp);

@@ -23,7 +23,7 @@ use crate::engine::local::dedupe::PassThrough;
 use crate::names::ATTR;
 
 /// The attribution columns [`with_attribution`] adds.
-pub const ATTRIBUTION: [&str; 2] = ["scam_type", "region"];
+pub const ATTRIBUTION: [&str; 3] = ["scam_type", "region", "label"];
 
 /// `(chain, address)` → row of the attribution table.
 #[derive(Default)]
@@ -224,6 +224,7 @@ mod tests {
             "address" => ["0xa", "0xb", "0xa"],
             "scam_type" => ["pig_butchering", "phishing", "investment"],
             "region" => ["southeast_asia", "unknown", "west_africa"],
+            "label" => [None, Some("drainer kit"), None::<&str>],
         )
         .unwrap()
     }
@@ -308,7 +309,7 @@ mod tests {
         let df = df!("tx_hash" => ["t1", "t2"], ATTR => [2u32, 0]).unwrap();
         let out = with_attribution(df, &addresses()).unwrap();
         let names: Vec<&str> = out.get_column_names().iter().map(|n| n.as_str()).collect();
-        assert_eq!(names, ["tx_hash", "scam_type", "region"]);
+        assert_eq!(names, ["tx_hash", "scam_type", "region", "label"]);
         let types: Vec<_> = out
             .column("scam_type")
             .unwrap()

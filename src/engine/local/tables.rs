@@ -138,7 +138,7 @@ fn rollups(
 
 /// The columns measuring and `attributed_transfers` read (file, row, reject
 /// and price columns are dropped: they would be carried for millions of rows).
-const FLOW_COLUMNS: [&str; 16] = [
+const FLOW_COLUMNS: [&str; 17] = [
     "chain",
     "tx_hash",
     "transfer_index",
@@ -150,6 +150,7 @@ const FLOW_COLUMNS: [&str; 16] = [
     "amount",
     "scam_type",
     "region",
+    "label",
     "flow",
     "usd_micro",
     "period",

@@ -76,6 +76,10 @@ const REPORTS: &[ColumnSpec] = &[
     spec("country", false, Text),
     spec("loss_usd", false, Float),
     spec("source", false, Text),
+    spec("label", false, Text),
+    // a loss reported in an asset, valued at the day's price when `loss_usd` is empty
+    spec("loss_amount", false, Float),
+    spec("loss_asset", false, Upper),
 ];
 
 const PRICES: &[ColumnSpec] = &[
