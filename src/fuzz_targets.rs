@@ -15,6 +15,7 @@ use crate::method::validate::ColumnKind;
 use crate::method::validate::timestamps::parse_timestamp;
 use crate::model::InputKind;
 use crate::readers::csv_shape::shape_of;
+use crate::readers::json_exports::{JsonLayout, write_records, write_report_records};
 use crate::readers::mapping::{Mapping, parse_with_format};
 use crate::readers::ndjson::parse_flat_object;
 use crate::readers::scan::clean_value;
@@ -29,7 +30,7 @@ use crate::store::codec::{decode_into, encode};
 pub type Target = fn(&[u8]);
 
 /// Every target, by the name of its `fuzz/fuzz_targets/<name>.rs`.
-pub const TARGETS: [(&str, Target); 7] = [
+pub const TARGETS: [(&str, Target); 8] = [
     ("csv_row", csv_row),
     ("timestamp", timestamp),
     ("ndjson", ndjson),
@@ -37,6 +38,7 @@ pub const TARGETS: [(&str, Target); 7] = [
     ("toml_configs", toml_configs),
     ("store_codec", store_codec),
     ("sql_allow_list", sql_allow_list),
+    ("json_exports", json_exports),
 ];
 
 /// CSV typing and validation: the field counts of a CSV text, and each
@@ -155,6 +157,40 @@ fn agree(line: &str, ours: &str, reference: &serde_json::Value) {
             }
         }
         _ => {}
+    }
+}
+
+/// JSON exports (TronGrid, Tronscan, Bitcoin UTXO, Ransomwhere,
+/// Chainabuse): any JSON value converts to canonical rows of the right
+/// width, never a panic; every Tron address comes out in one form.
+pub fn json_exports(data: &[u8]) {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let tokens = std::sync::Arc::new(TokenRegistry::embedded());
+    let records = crate::readers::json_exports::document_records(&value);
+    for layout in [
+        JsonLayout::TronGrid,
+        JsonLayout::Tronscan,
+        JsonLayout::BitcoinEtl,
+        JsonLayout::Ransomwhere,
+    ] {
+        let mut out = Vec::new();
+        let _ = write_records(layout, records.iter().copied(), &tokens, &mut out);
+        let text = String::from_utf8(out).unwrap_or_default();
+        for line in text.lines().filter(|l| l.starts_with("tron,")) {
+            let cells: Vec<&str> = line.split(',').collect();
+            if let Some(from) = cells.get(4) {
+                let hex = from.len() == 42 && from.bytes().all(|b| b.is_ascii_hexdigit());
+                assert!(
+                    !(hex && from.starts_with("41")),
+                    "a hex Tron address left: {line}"
+                );
+            }
+        }
+    }
+    for layout in [JsonLayout::Ransomwhere, JsonLayout::Chainabuse] {
+        let _ = write_report_records(layout, records.iter().copied(), &mut Vec::new());
     }
 }
 

@@ -130,7 +130,11 @@ pub fn sniff(source: &Path) -> Result<(Option<JsonLayout>, bool), String> {
         .map_while(Result::ok)
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default();
-    let first_layout = |v: &Value| document_records(v).first().and_then(|r| layout_of_record(r));
+    let first_layout = |v: &Value| {
+        document_records(v)
+            .first()
+            .and_then(|r| layout_of_record(r))
+    };
     match serde_json::from_str::<Value>(&first) {
         Ok(v) => Ok((first_layout(&v), true)),
         Err(_) => {

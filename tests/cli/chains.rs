@@ -171,7 +171,10 @@ fn inspect_names_the_new_layouts() {
     let out = w.run_ok(&["inspect", "ransomwhere.json"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("layout: Ransomwhere export"), "{stdout}");
-    assert!(stdout.contains("as transfers") && stdout.contains("no rejects"), "{stdout}");
+    assert!(
+        stdout.contains("as transfers") && stdout.contains("no rejects"),
+        "{stdout}"
+    );
 }
 
 const RANSOMWHERE: &str = r#"{"result": [
@@ -204,7 +207,11 @@ fn a_ransomwhere_export_gives_reports_with_families_and_payments() {
     assert_eq!(strings(&addresses, "scam_type"), ["extortion", "extortion"]);
     assert_eq!(strings(&addresses, "label"), ["Locky", "Ryuk"]);
     let t = w.table("out/attributed_transfers.parquet");
-    assert_eq!(floats(&t, "amount"), [Some(0.15), Some(2.5), Some(1e-8)], "satoshi in BTC");
+    assert_eq!(
+        floats(&t, "amount"),
+        [Some(0.15), Some(2.5), Some(1e-8)],
+        "satoshi in BTC"
+    );
     assert_eq!(strings(&t, "label"), ["Locky", "Ryuk", "Ryuk"]);
     let by_type = w.table("out/revenue_by_type.parquet");
     assert_eq!(strings(&by_type, "period"), ["2017", "2019"]);
