@@ -21,7 +21,8 @@ pub fn parse_timestamp(text: &str, allow_date_only: bool) -> Option<i64> {
             .ok()?
             .parse::<i64>()
             .ok()
-            .filter(|v| v.abs() < 1 << 40);
+            // unsigned_abs: `abs` of i64::MIN overflows (found by fuzzing)
+            .filter(|v| v.unsigned_abs() < 1 << 40);
     }
     let days = parse_date(s.get(..10)?)?;
     if s.len() == 10 {
@@ -133,6 +134,8 @@ mod tests {
             "2023-01-01T00:00:00+25:00",
             "1e9",
             "2023-01-01",
+            "-9223372036854775808",
+            "1099511627776",
         ] {
             assert_eq!(ts(bad), None, "{bad}");
         }
