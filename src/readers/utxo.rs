@@ -164,6 +164,33 @@ mod tests {
     }
 
     #[test]
+    fn a_bigquery_row_reads_like_bitcoin_etl() {
+        // crypto_bitcoin.transactions as BigQuery exports NDJSON: NUMERIC
+        // values as strings, TIMESTAMP as text in UTC
+        let row: Value = serde_json::from_str(
+            r#"{"hash": "bq", "block_timestamp": "2024-03-01 12:00:00 UTC", "is_coinbase": false,
+                "inputs": [{"index": 0, "addresses": ["bc1qvictim"], "value": "200000000"}],
+                "outputs": [{"index": 0, "addresses": ["bc1qscam"], "value": "150000000"},
+                            {"index": 1, "addresses": ["bc1qvictim"], "value": "49990000"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            crate::readers::json_exports::layout_of_record(&row),
+            Some(crate::readers::json_exports::JsonLayout::BigQueryBitcoin)
+        );
+        let rows = utxo_transfers(&row);
+        assert_eq!(rows.len(), 1, "output 1 is change");
+        assert_eq!(
+            (
+                rows[0][3].as_str(),
+                rows[0][4].as_str(),
+                rows[0][7].as_str()
+            ),
+            ("2024-03-01 12:00:00", "bc1qvictim", "1.5")
+        );
+    }
+
+    #[test]
     fn coinbase_gives_nothing_and_unenriched_inputs_name_the_outputs_spent() {
         assert!(tx(r#"{"hash": "c", "is_coinbase": true, "inputs": [], "outputs": [{"index": 0, "addresses": ["1M"], "value": 50}]}"#).is_empty());
         let rows = tx(
@@ -174,5 +201,102 @@ mod tests {
         assert_eq!(rows[0][4], "p:1");
         assert_eq!(rows[0][3], "2010-04-10 16:31:40");
         assert_eq!(rows[0][7], "50");
+    }
+}
+
+#[cfg(test)]
+mod graphsense_convention {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn fixture(rel: &str) -> Vec<Value> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/real/graphsense_utxo_convention_SYNTHETIC")
+            .join(rel);
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// GraphSense's test transaction in bitcoin-etl's shape.
+    fn as_bitcoin_etl(tx: &Value) -> Value {
+        let io = |list: &Value, with_index: bool| -> Vec<Value> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let mut o = serde_json::json!({"addresses": x["address"], "value": x["value"]});
+                    if with_index {
+                        o["index"] = serde_json::json!(i);
+                    }
+                    o
+                })
+                .collect()
+        };
+        serde_json::json!({
+            "hash": tx["txHash"], "block_timestamp": tx["timestamp"], "is_coinbase": tx["coinbase"],
+            "inputs": io(&tx["inputs"], false), "outputs": io(&tx["outputs"], true),
+        })
+    }
+
+    /// Our transfers are GraphSense's regular outputs of each non-coinbase
+    /// transaction, less the change back to an input address; and the
+    /// multisig outputs GraphSense leaves out of its regular outputs, named
+    /// as it names them elsewhere (`A+B`, as an input of its Tx 8).
+    #[test]
+    fn outputs_match_graphsense_less_coinbase_and_change() {
+        let txs = fixture("test_txs.json");
+        let outputs = fixture("reference/regular_outputs.json");
+        for tx in &txs {
+            let ours: BTreeSet<(String, String)> = utxo_transfers(&as_bitcoin_etl(tx))
+                .into_iter()
+                .map(|r| (r[5].clone(), r[2].clone()))
+                .collect();
+            let inputs: BTreeSet<String> = tx["inputs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    let mut a: Vec<&str> = i["address"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    a.sort();
+                    a.join("+")
+                })
+                .collect();
+            let mut theirs: BTreeSet<(String, String)> = outputs
+                .iter()
+                .filter(|o| o["txId"] == tx["txId"] && tx["coinbase"] != serde_json::json!(true))
+                .filter(|o| !inputs.contains(o["address"].as_str().unwrap()))
+                .map(|o| {
+                    (
+                        o["address"].as_str().unwrap().to_string(),
+                        o["n"].to_string(),
+                    )
+                })
+                .collect();
+            if tx["coinbase"] != serde_json::json!(true) {
+                for (n, o) in tx["outputs"].as_array().unwrap().iter().enumerate() {
+                    let mut a: Vec<&str> = o["address"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    if a.len() > 1 {
+                        a.sort();
+                        theirs.insert((a.join("+"), n.to_string()));
+                    }
+                }
+            }
+            assert_eq!(ours, theirs, "tx {}", tx["txId"]);
+        }
     }
 }
