@@ -141,6 +141,7 @@ impl Taxonomy {
     fn extended(mut self, file: TaxonomyFile) -> Result<Taxonomy> {
         self.types.pop(); // `other` goes back last
         for name in &file.types {
+            check_new_type_name(name)?;
             self.add_type(name);
         }
         self.add_type(OTHER);
@@ -220,6 +221,28 @@ impl Taxonomy {
 }
 
 /// Lowercase; every run of non-alphanumeric characters becomes one space; trim.
+/// A type added under `types` becomes a value in every output table and a
+/// row label in the report: a short lowercase identifier, never `other`
+/// (built in, always last).
+fn check_new_type_name(name: &str) -> Result<()> {
+    let well_formed = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if name == OTHER {
+        return Err(bad_input(
+            "`other` is built in and always last: remove it from `types`".to_string(),
+        ));
+    }
+    if !well_formed {
+        return Err(bad_input(format!(
+            "scam type {name:?} under `types` must be 1-64 characters of a-z, 0-9 and _"
+        )));
+    }
+    Ok(())
+}
+
 pub fn normalize_label(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut gap = false;
@@ -274,5 +297,20 @@ mod tests {
         assert_eq!(t.canonical("drainer"), "phishing");
         assert_eq!(t.types().last().map(String::as_str), Some("other"));
         assert!(Taxonomy::from_toml("[aliases]\nnope = [\"x\"]\n").is_err());
+    }
+
+    #[test]
+    fn added_types_are_identifiers_and_other_stays_last() {
+        // found by fuzzing: `other` listed mid-list used to land before the
+        // added types after it
+        let err = Taxonomy::from_toml("types = [\"other\", \"sim_swap\"]\n").unwrap_err();
+        assert!(err.to_string().contains("`other` is built in"), "{err}");
+        for bad in ["", "Sim Swap", "a|b", "x\n"] {
+            let text = format!("types = [{bad:?}]\n");
+            assert!(Taxonomy::from_toml(&text).is_err(), "{bad:?} accepted");
+        }
+        let t = Taxonomy::from_toml("types = [\"sim_swap\", \"phishing\"]\n").unwrap();
+        assert_eq!(t.types().last().map(String::as_str), Some("other"));
+        assert!(t.priority("phishing") < t.priority("sim_swap"));
     }
 }

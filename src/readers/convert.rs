@@ -14,6 +14,7 @@ use crate::error::bad_input;
 use crate::model::{CsvShape, FileFormat, InputFile, InputKind};
 use crate::readers::csv_shape::ShapeCounter;
 use crate::readers::json_exports::{self, JsonLayout};
+use crate::readers::nested_parquet;
 use crate::readers::tokens::TokenRegistry;
 
 /// What a reader scans for one input file.
@@ -28,6 +29,8 @@ pub struct Readable {
     pub layout: Option<JsonLayout>,
     /// Rows of the converted copy, when we wrote it.
     pub rows: Option<u64>,
+    /// `path` is Parquet (every copy we write is CSV).
+    pub parquet: bool,
 }
 
 impl Readable {
@@ -37,6 +40,7 @@ impl Readable {
             shape,
             layout: None,
             rows: None,
+            parquet: false,
         }
     }
 }
@@ -51,7 +55,7 @@ pub fn readable(
     let target = tmp.join(format!("{}.csv", file.sha256));
     let decoder: Box<dyn Read> = match file.format {
         FileFormat::Csv => return Ok(Readable::file(file.path.clone(), file.shape.clone())),
-        FileFormat::Parquet => return Ok(Readable::file(file.path.clone(), None)),
+        FileFormat::Parquet => return parquet(file, kind, &target),
         FileFormat::Ndjson => return json_to_csv(file, kind, &target, tokens),
         FileFormat::TagPack => {
             crate::readers::tagpack::tagpack_to_csv(&file.path, &target).map_err(|e| {
@@ -68,6 +72,40 @@ pub fn readable(
     let shape = decompress_to(decoder, &target)
         .map_err(|e| bad_input(format!("{}: cannot decompress: {e}", file.path.display())))?;
     Ok(Readable::file(target, Some(Arc::new(shape))))
+}
+
+/// A Parquet file as it is, unless it is BigQuery's nested Bitcoin
+/// transactions layout, which becomes canonical transfers.
+fn parquet(file: &InputFile, kind: InputKind, target: &Path) -> Result<Readable> {
+    let bad = |e: String| bad_input(format!("{}: {e}", file.path.display()));
+    let nested = kind == InputKind::Transfers && {
+        use polars::prelude::{LazyFrame, PlRefPath, ScanArgsParquet};
+        let path = PlRefPath::try_from_path(&file.path).map_err(|e| bad(e.to_string()))?;
+        let schema = LazyFrame::scan_parquet(path, ScanArgsParquet::default())
+            .and_then(|mut lf| lf.collect_schema())
+            .map_err(|e| bad(e.to_string()))?;
+        nested_parquet::is_nested_utxo(&schema)
+    };
+    if !nested {
+        return Ok(Readable {
+            parquet: true,
+            ..Readable::file(file.path.clone(), None)
+        });
+    }
+    let rows = nested_parquet::nested_utxo_to_csv(&file.path, target).map_err(bad)?;
+    let layout = JsonLayout::BigQueryBitcoin;
+    crate::log::info(format!(
+        "{}: detected format {} (Parquet)",
+        file.path.display(),
+        layout.name()
+    ));
+    Ok(Readable {
+        path: target.to_path_buf(),
+        shape: None,
+        layout: Some(layout),
+        rows: Some(rows),
+        parquet: false,
+    })
 }
 
 /// A `.json`/`.jsonl`/`.ndjson` file: a TronGrid, Tronscan or Bitcoin UTXO
@@ -99,6 +137,7 @@ fn json_to_csv(
         shape: None,
         layout: Some(layout),
         rows: Some(rows),
+        parquet: false,
     })
 }
 

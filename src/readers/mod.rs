@@ -17,6 +17,7 @@ pub mod json_rows;
 pub mod layout;
 pub mod mapping;
 pub mod ndjson;
+pub mod nested_parquet;
 pub mod report_exports;
 pub mod scan;
 pub mod sources;
@@ -49,7 +50,7 @@ pub fn validated_frame(
     mapping: Option<&KindMapping>,
     tokens: &Arc<TokenRegistry>,
 ) -> Result<LazyFrame> {
-    let lf = scan::scan_typed(file, &readable.path, kind, mapping, tokens)?;
+    let lf = scan::scan_typed(file, readable, kind, mapping, tokens)?;
     let lf = lf.with_column(lit(index as u32).cast(DataType::UInt32).alias(FILE));
     let lf = with_reject_columns(lf, kind);
     Ok(match readable.shape.as_deref() {

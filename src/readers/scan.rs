@@ -6,7 +6,6 @@
 //! type, and `<column>__raw` text twins for reject messages. A missing required
 //! column is a bad-input error naming the file, the column and what exists.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -15,8 +14,9 @@ use polars::prelude::*;
 use crate::error::bad_input;
 use crate::method::validate::timestamps::parse_timestamp;
 use crate::method::validate::{ColumnKind, ColumnSpec, raw_name};
-use crate::model::{FileFormat, InputFile, InputKind};
+use crate::model::{InputFile, InputKind};
 use crate::names::{PRESET_TOKEN_TRANSFERS, PRESET_TRANSACTIONS, ROW};
+use crate::readers::convert::Readable;
 use crate::readers::ethereum_etl;
 use crate::readers::mapping::{KindMapping, parse_with_format};
 use crate::readers::tokens::TokenRegistry;
@@ -24,7 +24,7 @@ use crate::readers::tokens::TokenRegistry;
 /// A typed lazy frame over one file (`readable` is the decompressed path).
 pub fn scan_typed(
     file: &InputFile,
-    readable: &Path,
+    readable: &Readable,
     kind: InputKind,
     mapping: Option<&KindMapping>,
     tokens: &Arc<TokenRegistry>,
@@ -107,14 +107,14 @@ fn layout_projection(
     })
 }
 
-fn scan_raw(file: &InputFile, readable: &Path) -> Result<LazyFrame> {
-    let path = PlRefPath::try_from_path(readable)?;
+fn scan_raw(file: &InputFile, readable: &Readable) -> Result<LazyFrame> {
+    let path = PlRefPath::try_from_path(&readable.path)?;
     let row_index = Some(RowIndex {
         name: ROW.into(),
         offset: 1,
     });
-    let lf = match file.format {
-        FileFormat::Parquet => {
+    let lf = match readable.parquet {
+        true => {
             let args = ScanArgsParquet {
                 row_index,
                 glob: false,
@@ -122,7 +122,7 @@ fn scan_raw(file: &InputFile, readable: &Path) -> Result<LazyFrame> {
             };
             LazyFrame::scan_parquet(path, args)
         }
-        _ => LazyCsvReader::new(path)
+        false => LazyCsvReader::new(path)
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
             .with_row_index(row_index)

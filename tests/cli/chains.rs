@@ -2,7 +2,7 @@
 //! and bitcoin-etl UTXO transactions, real samples read as they are, with
 //! hand-checked amounts, senders, change and timestamps.
 
-use crate::workdir::{Workdir, floats, real, rows_where, strings};
+use crate::workdir::{Workdir, fixture, floats, real, rows_where, strings};
 
 const R_HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n";
 
@@ -103,6 +103,42 @@ fn bitcoin_outputs_are_transfers_from_the_input_address_set() {
     let total = w.table("out/revenue_total.parquet");
     assert_eq!(strings(&total, "revenue_usd"), ["15.0"]);
     assert_eq!(strings(&total, "senders"), ["2"]);
+}
+
+#[test]
+fn bigquery_nested_parquet_gives_the_same_transfers_as_bitcoin_etl() {
+    // the same four real transactions, in BigQuery's nested Parquet layout
+    // (DECIMAL(38,9) satoshi, microsecond TIMESTAMP)
+    let w = Workdir::new();
+    let parquet = fixture("bigquery_bitcoin/transactions.parquet");
+    let reports = "R1,2010-04-01,bitcoin,1HaHTfmvoUW6i6nhJf8jJs6tU4cHNmBQHQ,sextortion,US,,t\n";
+    run_with(
+        &w,
+        parquet.to_str().unwrap(),
+        reports,
+        "2010-04-10,BTC,0.1\n",
+    );
+    assert_eq!(w.input_total("out", "transfers", "rows_read"), 2);
+    assert_eq!(w.input_total("out", "transfers", "rows_rejected"), 0);
+    let t = w.table("out/attributed_transfers.parquet");
+    assert_eq!(
+        strings(&t, "from_address"),
+        [
+            "1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae+1PZMgkF2x161qvfP7dhoWSEEU3SjnQE1m9",
+            "18dxbN6m8zxieN8F9BchXmhbeXUdFLr8fD"
+        ]
+    );
+    assert_eq!(strings(&t, "amount"), ["100.0", "50.0"]);
+    assert_eq!(strings(&t, "block_time"), ["2010-04-10 16:31:40 UTC"; 2]);
+    let total = w.table("out/revenue_total.parquet");
+    assert_eq!(strings(&total, "revenue_usd"), ["15.0"]);
+    assert_eq!(strings(&total, "senders"), ["2"]);
+    let out = w.run_ok(&["inspect", parquet.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("layout: BigQuery crypto_bitcoin.transactions (UTXO)"),
+        "{stdout}"
+    );
 }
 
 #[test]

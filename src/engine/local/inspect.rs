@@ -52,7 +52,7 @@ pub fn inspect_file(
         _ => InputKind::Transfers,
     };
     let readable = readable(file, kind, tmp, &tokens)?;
-    let mut raw = raw_frame(&readable.path, file.format)?;
+    let mut raw = raw_frame(&readable.path, readable.parquet)?;
     let schema = raw.collect_schema()?.as_ref().clone();
     let layout = match readable.layout {
         Some(json) => Some((json.name(), kind)),
@@ -78,17 +78,17 @@ pub fn inspect_file(
     })
 }
 
-fn raw_frame(path: &Path, format: FileFormat) -> Result<LazyFrame> {
+fn raw_frame(path: &Path, parquet: bool) -> Result<LazyFrame> {
     let p = PlRefPath::try_from_path(path)?;
-    Ok(match format {
-        FileFormat::Parquet => LazyFrame::scan_parquet(
+    Ok(match parquet {
+        true => LazyFrame::scan_parquet(
             p,
             ScanArgsParquet {
                 glob: false,
                 ..Default::default()
             },
         )?,
-        _ => LazyCsvReader::new(p)
+        false => LazyCsvReader::new(p)
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
             .with_glob(false)
