@@ -6,6 +6,8 @@ For each size (rows) it generates the dataset once as Parquet and once as CSV
 
   scamtrends run      (CSV, Parquet, and from the ingest store)
   DuckDB              bench/revenue_by_type.sql over the same files
+  DuckDB bare scan    every column of the transfers read as text and touched
+                      once (the floor a run is measured against, issue #15)
 
 with /usr/bin/time -v (wall time, peak RSS), each --repeat times, interleaved
 (reported: the median wall time and the largest peak RSS; every run is kept
@@ -90,6 +92,23 @@ def duckdb_query(data, fmt, addresses, result):
     return timed([sys.executable, "-c", script])
 
 
+def duckdb_bare_scan(data, fmt):
+    """The cost of reading the transfers once: DuckDB (2 threads) reads every
+    column as text and sums their lengths."""
+    src = (f"read_csv('{data}/transfers/*.csv', header = true, all_varchar = true)" if fmt == "csv"
+           else f"read_parquet('{data}/transfers/*.parquet')")
+    script = (
+        "import duckdb\n"
+        "con = duckdb.connect()\n"
+        "con.execute('SET threads = 2')\n"
+        "con.execute('SET enable_progress_bar = false')\n"
+        f"cols = [r[0] for r in con.execute(\"DESCRIBE SELECT * FROM {src}\").fetchall()]\n"
+        "expr = ' + '.join(f'sum(length(CAST({c} AS VARCHAR)))' for c in cols)\n"
+        f"print(con.execute(f\"SELECT count(*), {{expr}} FROM {src}\").fetchone())\n"
+    )
+    return timed([sys.executable, "-c", script])
+
+
 def stage_timings(run_dir):
     """The run's own stage timings (manifest.json `timings_ms`)."""
     return json.loads((run_dir / "manifest.json").read_text()).get("timings_ms", {})
@@ -148,12 +167,14 @@ def main():
                 duck_csv = work / f"duckdb-{fmt}-{rows}.csv"
                 duck = duckdb_query(data, fmt, out / "addresses.parquet", duck_csv)
                 equal = compare(out, duck_csv)
+                bare = duckdb_bare_scan(data, fmt)
                 samples.setdefault(f"scamtrends_{fmt}", []).append(ours)
                 samples.setdefault(f"duckdb_{fmt}", []).append(duck)
+                samples.setdefault(f"bare_scan_{fmt}", []).append(bare)
                 if rep == 0 or not equal["equal"]:
                     entry[f"equal_{fmt}"] = equal
                 print(json.dumps({"rows": rows, "format": fmt, "run": rep + 1, "scamtrends": ours,
-                                  "duckdb": duck, "equal": equal}), flush=True)
+                                  "duckdb": duck, "bare_scan": bare, "equal": equal}), flush=True)
         for key, runs in samples.items():
             entry[key] = summary(runs)
         store_bench(exe, work, rows, entry, args.repeat)
@@ -236,21 +257,23 @@ def write_results(results):
 
 
 def markdown(doc):
-    lines = ["| rows | input | scamtrends s (median) | DuckDB s (median) | ratio | scamtrends peak RSS MB (max) "
-             "| DuckDB peak RSS MB (max) | equal |",
-             "|---:|---|---:|---:|---:|---:|---:|---|"]
+    lines = ["| rows | input | scamtrends s (median) | DuckDB s (median) | ratio | bare scan s | × bare scan "
+             "| scamtrends peak RSS MB (max) | DuckDB peak RSS MB (max) | equal |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in doc["results"]:
         for fmt in ["parquet", "csv"]:
             s, d = r[f"scamtrends_{fmt}"], r[f"duckdb_{fmt}"]
+            b = r.get(f"bare_scan_{fmt}")
+            bare = f"{b['wall_s']} | {s['wall_s'] / b['wall_s']:.1f}×" if b else " | "
             lines.append(f"| {r['rows']:,} | {fmt} | {s['wall_s']} | {d['wall_s']} | "
-                         f"{s['wall_s'] / d['wall_s']:.2f}× | {s['peak_rss_mb']} | {d['peak_rss_mb']} | "
+                         f"{s['wall_s'] / d['wall_s']:.2f}× | {bare} | {s['peak_rss_mb']} | {d['peak_rss_mb']} | "
                          f"{r[f'equal_{fmt}']['equal']} |")
         st = r["scamtrends_store"]
-        lines.append(f"| {r['rows']:,} | store | {st['wall_s']} | | | {st['peak_rss_mb']} | | "
+        lines.append(f"| {r['rows']:,} | store | {st['wall_s']} | | | | | {st['peak_rss_mb']} | | "
                      f"{r['equal_store']['equal']} |")
         if "bad_timestamps_csv" in r:
             b = r["bad_timestamps_csv"]
-            lines.append(f"| {r['rows']:,} | CSV, wrong timestamp format (exit 4) | {b['wall_s']} | | | "
+            lines.append(f"| {r['rows']:,} | CSV, wrong timestamp format (exit 4) | {b['wall_s']} | | | | | "
                          f"{b['peak_rss_mb']} | | |")
     return "\n".join(lines)
 
