@@ -93,19 +93,35 @@ fn parquet(file: &InputFile, kind: InputKind, target: &Path) -> Result<Readable>
         });
     }
     let rows = nested_parquet::nested_utxo_to_csv(&file.path, target).map_err(bad)?;
-    let layout = JsonLayout::BigQueryBitcoin;
+    Ok(converted(
+        file,
+        target,
+        JsonLayout::BigQueryBitcoin,
+        rows,
+        " (Parquet)",
+    ))
+}
+
+/// The canonical transfers CSV written from an export, logged by layout.
+fn converted(
+    file: &InputFile,
+    target: &Path,
+    layout: JsonLayout,
+    rows: u64,
+    from: &str,
+) -> Readable {
     crate::log::info(format!(
-        "{}: detected format {} (Parquet)",
+        "{}: detected format {}{from}",
         file.path.display(),
         layout.name()
     ));
-    Ok(Readable {
+    Readable {
         path: target.to_path_buf(),
         shape: None,
         layout: Some(layout),
         rows: Some(rows),
         parquet: false,
-    })
+    }
 }
 
 /// A `.json`/`.jsonl`/`.ndjson` file: a TronGrid, Tronscan or Bitcoin UTXO
@@ -127,18 +143,7 @@ fn json_to_csv(
                 return Ok(Readable::file(target.to_path_buf(), None));
             }
         };
-    crate::log::info(format!(
-        "{}: detected format {}",
-        file.path.display(),
-        layout.name()
-    ));
-    Ok(Readable {
-        path: target.to_path_buf(),
-        shape: None,
-        layout: Some(layout),
-        rows: Some(rows),
-        parquet: false,
-    })
+    Ok(converted(file, target, layout, rows, ""))
 }
 
 /// Stream the decompressed text to `target`, counting its fields.

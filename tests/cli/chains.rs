@@ -77,44 +77,15 @@ fn a_trongrid_page_loads_with_exact_amounts_and_one_address_form() {
     assert_eq!(strings(&total, "unpriced_deposits"), ["1", "1", "1", "0"]);
 }
 
-#[test]
-fn bitcoin_outputs_are_transfers_from_the_input_address_set() {
+/// The four real transactions of blocks 50001-50002 (two coinbase, two
+/// paying 1HaHT…, reported here) in any of their layouts: two transfers
+/// from the input address sets, 100 and 50 BTC at $0.1.
+fn assert_blocks_50001_50002(export: &std::path::Path) -> Workdir {
     let w = Workdir::new();
-    let stream = real().join("bitcoin_etl_stream_50001_50002/expected_transactions.json");
     let reports = "R1,2010-04-01,bitcoin,1HaHTfmvoUW6i6nhJf8jJs6tU4cHNmBQHQ,sextortion,US,,t\n";
     run_with(
         &w,
-        stream.to_str().unwrap(),
-        reports,
-        "2010-04-10,BTC,0.1\n",
-    );
-    // 4 transactions: two coinbase (no transfer), two paying 1HaHT…
-    assert_eq!(w.input_total("out", "transfers", "rows_read"), 2);
-    let t = w.table("out/attributed_transfers.parquet");
-    assert_eq!(
-        strings(&t, "from_address"),
-        [
-            "1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae+1PZMgkF2x161qvfP7dhoWSEEU3SjnQE1m9",
-            "18dxbN6m8zxieN8F9BchXmhbeXUdFLr8fD"
-        ]
-    );
-    assert_eq!(strings(&t, "amount"), ["100.0", "50.0"]);
-    assert_eq!(strings(&t, "block_time"), ["2010-04-10 16:31:40 UTC"; 2]);
-    let total = w.table("out/revenue_total.parquet");
-    assert_eq!(strings(&total, "revenue_usd"), ["15.0"]);
-    assert_eq!(strings(&total, "senders"), ["2"]);
-}
-
-#[test]
-fn bigquery_nested_parquet_gives_the_same_transfers_as_bitcoin_etl() {
-    // the same four real transactions, in BigQuery's nested Parquet layout
-    // (DECIMAL(38,9) satoshi, microsecond TIMESTAMP)
-    let w = Workdir::new();
-    let parquet = fixture("bigquery_bitcoin/transactions.parquet");
-    let reports = "R1,2010-04-01,bitcoin,1HaHTfmvoUW6i6nhJf8jJs6tU4cHNmBQHQ,sextortion,US,,t\n";
-    run_with(
-        &w,
-        parquet.to_str().unwrap(),
+        export.to_str().unwrap(),
         reports,
         "2010-04-10,BTC,0.1\n",
     );
@@ -133,6 +104,22 @@ fn bigquery_nested_parquet_gives_the_same_transfers_as_bitcoin_etl() {
     let total = w.table("out/revenue_total.parquet");
     assert_eq!(strings(&total, "revenue_usd"), ["15.0"]);
     assert_eq!(strings(&total, "senders"), ["2"]);
+    w
+}
+
+#[test]
+fn bitcoin_outputs_are_transfers_from_the_input_address_set() {
+    assert_blocks_50001_50002(
+        &real().join("bitcoin_etl_stream_50001_50002/expected_transactions.json"),
+    );
+}
+
+#[test]
+fn bigquery_nested_parquet_gives_the_same_transfers_as_bitcoin_etl() {
+    // the same transactions in BigQuery's nested Parquet layout
+    // (DECIMAL(38,9) satoshi, microsecond TIMESTAMP)
+    let parquet = fixture("bigquery_bitcoin/transactions.parquet");
+    let w = assert_blocks_50001_50002(&parquet);
     let out = w.run_ok(&["inspect", parquet.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
