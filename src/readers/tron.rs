@@ -14,7 +14,9 @@ pub fn tron_address(text: &str) -> String {
     let t = text.trim();
     let hex = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         Some(h) if h.len() == 40 => format!("41{h}"),
-        _ if t.len() == 42 && t[..2].eq_ignore_ascii_case("41") => t.to_string(),
+        _ if t.len() == 42 && t.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("41")) => {
+            t.to_string()
+        }
         _ => return t.to_string(),
     };
     match hex_bytes(&hex) {
@@ -69,6 +71,14 @@ pub fn tron_transfer_index(contract: &str, from: &str, to: &str, value: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_text_is_kept_not_sliced_mid_character() {
+        // found by fuzzing: 42 bytes whose second character is two bytes
+        let odd = "4\u{35e}614f803b6fd780986a42c78ec9c7f77e6de0000";
+        assert_eq!(odd.len(), 42);
+        assert_eq!(tron_address(odd), odd);
+    }
 
     #[test]
     fn hex_and_base58_spellings_become_one() {
