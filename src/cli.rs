@@ -139,11 +139,36 @@ pub struct InputArgs {
     pub max_reject_rate: f64,
 }
 
+/// Where the method runs (`run`, `validate`, `revisions`, `query`).
+#[derive(Debug, Args, Clone)]
+pub struct EngineArgs {
+    /// local: in this process; spark: on a Spark Connect server (Sail or
+    /// Apache Spark 4), same figures byte for byte. Example: --engine spark
+    #[arg(long, value_enum, default_value_t = EngineArg::Local)]
+    pub engine: EngineArg,
+    /// The Spark Connect server of --engine spark [default: $SPARK_REMOTE].
+    /// Example: --spark-remote sc://127.0.0.1:15002
+    #[arg(long, value_name = "URL")]
+    pub spark_remote: Option<String>,
+    /// With --engine spark: print every SQL statement sent to the server.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// `--engine` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Local,
+    Spark,
+}
+
 /// Flags of `scamtrends run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Output directory, replaced atomically when the run succeeds. Example: --out out/2024q4
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
@@ -188,6 +213,8 @@ pub struct RunArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// Flags of `scamtrends revisions`.
@@ -195,6 +222,8 @@ pub struct ValidateArgs {
 pub struct RevisionsArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Label vintages, comma-separated. Example: --labels-as-of 2023-12-31,2024-12-31
     #[arg(long, value_name = "D1,D2,...", required = true)]
     pub labels_as_of: String,
@@ -257,6 +286,8 @@ pub struct QueryArgs {
     /// Write the result to this file instead of stdout. Example: --output top.csv
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// `--format` values of `query`.

@@ -22,6 +22,9 @@ pub const EXIT_REJECT_RATE: u8 = 4;
 pub const EXIT_LOCKED: u8 = 5;
 /// Exit code: `verify` could not reproduce the outputs (or an input changed).
 pub const EXIT_NOT_REPRODUCED: u8 = 6;
+/// Exit code: the cluster engine failed (server unreachable, a version it
+/// does not speak, a query it rejected, a path it cannot read).
+pub const EXIT_ENGINE: u8 = 7;
 
 /// The exit-code table, as printed in `--help` and the README.
 pub const EXIT_CODES_HELP: &str = "\
@@ -32,7 +35,8 @@ Exit codes:
   3  bad input (missing or unreadable file, missing column, empty export)
   4  reject rate above --max-reject-rate
   5  another run holds the lock on the output directory
-  6  not reproduced (verify: an output or input differs)";
+  6  not reproduced (verify: an output or input differs)
+  7  engine error (--engine spark: server unreachable or too old, query or path refused)";
 
 /// Failures a caller (or `main`) distinguishes.
 #[derive(Debug, Error)]
@@ -52,6 +56,9 @@ pub enum ScamError {
     /// `verify` found a difference.
     #[error("{0}")]
     NotReproduced(String),
+    /// The cluster engine could not run the job.
+    #[error("{0}")]
+    Engine(String),
 }
 
 /// A query refused by the SQL allow-list (`readers::sql`), and where.
@@ -68,18 +75,27 @@ pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
     ScamError::BadInput(msg.into()).into()
 }
 
+/// Shorthand for an engine error wrapped in `anyhow`.
+pub fn engine_error(msg: impl Into<String>) -> anyhow::Error {
+    ScamError::Engine(msg.into()).into()
+}
+
 /// Shorthand for a usage error (contradictory flags) wrapped in `anyhow`.
 pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     ScamError::Usage(msg.into()).into()
 }
 
 /// An error from running the SQL of `file`: a query refused by the
-/// allow-list is a usage error naming `file:line` (exit 2); anything else
-/// the engine said is bad input naming the file (exit 3).
+/// allow-list is a usage error naming `file:line` (exit 2); a cluster
+/// engine's failure stays an engine error (exit 7); anything else the
+/// engine said is bad input naming the file (exit 3).
 pub fn sql_error(file: &std::path::Path, err: anyhow::Error) -> anyhow::Error {
-    match err.downcast_ref::<SqlRefusal>() {
-        Some(r) => usage(format!("{}:{}: {}", file.display(), r.line, r.what)),
-        None => bad_input(format!("{}: {err}", file.display())),
+    if let Some(r) = err.downcast_ref::<SqlRefusal>() {
+        return usage(format!("{}:{}: {}", file.display(), r.line, r.what));
+    }
+    match err.downcast_ref::<ScamError>() {
+        Some(ScamError::Engine(_)) => engine_error(format!("{}: {err}", file.display())),
+        _ => bad_input(format!("{}: {err}", file.display())),
     }
 }
 
@@ -93,6 +109,7 @@ pub fn exit_code_of(err: &anyhow::Error) -> u8 {
                 ScamError::RejectRate(_) => EXIT_REJECT_RATE,
                 ScamError::Locked(_) => EXIT_LOCKED,
                 ScamError::NotReproduced(_) => EXIT_NOT_REPRODUCED,
+                ScamError::Engine(_) => EXIT_ENGINE,
             };
         }
     }

@@ -3,6 +3,7 @@
 //! work: the job executor, the store's writer, the generator, or an engine.
 //! This module dispatches.
 
+pub mod engine;
 pub mod generate;
 pub mod ingest;
 pub mod inputs;

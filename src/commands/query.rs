@@ -11,8 +11,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::cli::{QueryArgs, QueryFormat};
-use crate::engine::local::LocalEngine;
-use crate::engine::{Engine, TableSource};
+use crate::engine::TableSource;
 use crate::error::{ScamError, bad_input, sql_error};
 use crate::publish::readback::table_files;
 
@@ -45,6 +44,7 @@ pub fn config_from_cli(args: QueryArgs) -> Result<QueryConfig> {
 
 /// Run one SQL file against the tables in `--run`.
 pub fn run(args: QueryArgs) -> Result<()> {
+    let engine = crate::commands::engine::engine_of(&args.engine)?;
     let config = config_from_cli(args)?;
     let sql = fs::read_to_string(&config.file)
         .map_err(|e| bad_input(format!("{}: {e}", config.file.display())))?;
@@ -54,7 +54,7 @@ pub fn run(args: QueryArgs) -> Result<()> {
         .into_iter()
         .map(|(name, path)| (name, TableSource::Parquet(path)))
         .collect();
-    let mut df = LocalEngine.query(&tables, &sql).map_err(named)?;
+    let mut df = engine.query(&tables, &sql).map_err(named)?;
     match (config.format, &config.output) {
         (QueryFormat::Table, _) => {
             println!("{df}");

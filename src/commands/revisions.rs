@@ -9,7 +9,6 @@ use chrono::NaiveDate;
 
 use crate::cli::RevisionsArgs;
 use crate::commands::inputs::{check_config, input_spec, period, region_level};
-use crate::engine::local::LocalEngine;
 use crate::error::ScamError;
 use crate::model::RunConfig;
 
@@ -43,8 +42,9 @@ pub fn config_from_cli(args: RevisionsArgs) -> Result<RevisionsConfig> {
 
 /// Run `revisions` and publish `revisions.parquet` and its chart.
 pub fn run(args: RevisionsArgs) -> Result<()> {
+    let engine = crate::commands::engine::engine_of(&args.engine)?;
     let config = config_from_cli(args)?;
-    crate::job::revisions(&config.run, &config.dates, &LocalEngine)
+    crate::job::revisions(&config.run, &config.dates, engine.as_ref())
 }
 
 /// `D1,D2,…` → sorted, distinct dates.

@@ -5,7 +5,6 @@ use anyhow::Result;
 
 use crate::cli::RunArgs;
 use crate::commands::inputs::{check_config, input_spec, parse_day_flag, period, region_level};
-use crate::engine::local::LocalEngine;
 use crate::error::usage;
 use crate::log::info;
 use crate::model::RunConfig;
@@ -40,6 +39,7 @@ pub fn config_from_cli(args: RunArgs) -> Result<RunConfig> {
 
 /// Run the job and publish it.
 pub fn run(args: RunArgs) -> Result<()> {
+    let engine = crate::commands::engine::engine_of(&args.engine)?;
     let config = config_from_cli(args)?;
     if config.inputs.used_default_data {
         info(format!(
@@ -47,5 +47,5 @@ pub fn run(args: RunArgs) -> Result<()> {
             config.out.display()
         ));
     }
-    crate::job::run(&config, &LocalEngine)
+    crate::job::run(&config, engine.as_ref())
 }

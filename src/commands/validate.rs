@@ -7,7 +7,6 @@ use anyhow::Result;
 use crate::cli::ValidateArgs;
 use crate::commands::inputs::{check_config, input_spec};
 use crate::engine::LoadSummary;
-use crate::engine::local::LocalEngine;
 use crate::method::validate::checks::top_reasons;
 use crate::model::{CheckConfig, InputKind, InputSpec};
 
@@ -27,8 +26,10 @@ pub fn config_from_cli(args: ValidateArgs) -> Result<ValidateConfig> {
 
 /// Validate and print; the exit code follows the checks.
 pub fn run(args: ValidateArgs) -> Result<()> {
+    let engine = crate::commands::engine::engine_of(&args.engine)?;
     let config = config_from_cli(args)?;
-    let (summary, verdict) = crate::job::validate(&config.inputs, &config.checks, &LocalEngine)?;
+    let (summary, verdict) =
+        crate::job::validate(&config.inputs, &config.checks, engine.as_ref())?;
     print_validation(&summary)?;
     verdict
 }

@@ -9,6 +9,8 @@
 //! the run log's content belongs to the job.
 
 pub mod local;
+#[cfg(feature = "spark")]
+pub mod spark;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -57,6 +59,11 @@ pub enum TableSource {
 pub trait Engine {
     /// Name recorded in the manifest (`local`, …).
     fn name(&self) -> &'static str;
+
+    /// The server it runs on, recorded in the manifest (`None`: this process).
+    fn remote(&self) -> Option<String> {
+        None
+    }
 
     /// Load and validate every input, measure nothing (`scamtrends validate`).
     fn validate(&self, inputs: &ResolvedInputs) -> Result<LoadSummary>;

@@ -23,7 +23,9 @@ use crate::model::{CheckConfig, InputSpec, MethodParams, RunConfig, ShapingFile}
 use crate::names::METHODOLOGY_VERSION;
 use crate::publish::StagedDir;
 use crate::publish::lock::OutputLock;
-use crate::publish::manifest::{LabelVintage, Manifest, ReportRecord, Tool, synthetic_inputs};
+use crate::publish::manifest::{
+    EngineRecord, LabelVintage, Manifest, ReportRecord, Tool, synthetic_inputs,
+};
 use crate::publish::parquet::encode_parquet;
 use crate::readers::inputs::{ResolvedInputs, resolve};
 use crate::report::data::RunData;
@@ -168,7 +170,7 @@ impl Published<'_> {
             staged.write(&format!("{name}.parquet"), &encode_parquet(name, df)?)?;
         }
         crate::log::memory("writing tables");
-        let mut manifest = self.manifest(&staged, &timings_ms);
+        let mut manifest = self.manifest(&staged, &timings_ms, engine);
         if let Some(definition) = definition {
             let started = Instant::now();
             manifest.report =
@@ -182,10 +184,19 @@ impl Published<'_> {
         staged.commit()
     }
 
-    fn manifest(&self, staged: &StagedDir, timings_ms: &BTreeMap<String, u64>) -> Manifest<'_> {
+    fn manifest(
+        &self,
+        staged: &StagedDir,
+        timings_ms: &BTreeMap<String, u64>,
+        engine: &dyn Engine,
+    ) -> Manifest<'_> {
         let counts = &self.summary.counts;
         Manifest {
             tool: Tool::default(),
+            engine: EngineRecord {
+                name: engine.name().to_string(),
+                remote: engine.remote(),
+            },
             methodology_version: METHODOLOGY_VERSION,
             parameters: self.config,
             inputs: counts,

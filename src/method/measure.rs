@@ -62,26 +62,47 @@ fn micros_to_dollars(micros: Expr) -> Expr {
 /// are added to the groups afterwards, so millions of rows are grouped on
 /// one integer key instead of three.
 pub fn rollup(revenue: LazyFrame, keys: &[&str], period: Period) -> LazyFrame {
+    finish_rollup(revenue_aggregates(revenue, keys), period)
+}
+
+/// The exact aggregates of a rollup, as every engine returns them:
+/// `period_start, keys…, revenue_micro, deposits, unpriced_deposits,
+/// senders, median_deposit_usd`.
+pub fn revenue_aggregates(revenue: LazyFrame, keys: &[&str]) -> LazyFrame {
     let mut group: Vec<Expr> = vec![col("period_start")];
     group.extend(keys.iter().map(|k| col(*k)));
+    revenue.group_by(group).agg([
+        col("usd_micro").sum().alias("revenue_micro"),
+        len().cast(DataType::Int64).alias("deposits"),
+        col("usd_micro")
+            .null_count()
+            .cast(DataType::Int64)
+            .alias("unpriced_deposits"),
+        col("sender_id")
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("senders"),
+        (col("usd_micro").median() / lit(MICROS)).alias("median_deposit_usd"),
+    ])
+}
+
+/// The median of integer values from its two middle values (equal for an
+/// odd count), exactly as polars' linear-interpolation median computes it
+/// in `f64`: an engine that returns the middle values gets the same bits.
+pub fn median_of_middles(lo: i64, hi: i64) -> f64 {
+    let (lo, hi) = (lo as f64, hi as f64);
+    if lo == hi { lo } else { 0.5 * (hi - lo) + lo }
+}
+
+/// A rollup's table from its aggregates: dollars from micro-dollars, the
+/// period label, the previous-year start and the average deposit.
+pub fn finish_rollup(aggregates: LazyFrame, period: Period) -> LazyFrame {
     let day = col("period_start")
         .cast(DataType::Int32)
         .cast(DataType::Int64);
-    revenue
-        .group_by(group)
-        .agg([
-            micros_to_dollars(col("usd_micro").sum()).alias("revenue_usd"),
-            len().cast(DataType::Int64).alias("deposits"),
-            col("usd_micro")
-                .null_count()
-                .cast(DataType::Int64)
-                .alias("unpriced_deposits"),
-            col("sender_id")
-                .n_unique()
-                .cast(DataType::Int64)
-                .alias("senders"),
-            (col("usd_micro").median() / lit(MICROS)).alias("median_deposit_usd"),
-        ])
+    aggregates
+        .with_column(micros_to_dollars(col("revenue_micro")).alias("revenue_usd"))
+        .drop(cols(["revenue_micro"]))
         .with_columns([
             label_expr(day, period).alias("period"),
             previous_year_start_expr(col("period_start")).alias("prev_start"),
@@ -211,15 +232,25 @@ fn share_of_period() -> Expr {
         .otherwise(col("revenue_usd") / col("period_revenue"))
 }
 
-/// `revenue_total` gains `internal_transfers` and `internal_usd` per period.
-pub fn with_internal_flows(total: LazyFrame, flows: LazyFrame) -> LazyFrame {
-    let internal = flows
+/// Internal flows per period: `period, internal_transfers, internal_micro`.
+pub fn internal_aggregates(flows: LazyFrame) -> LazyFrame {
+    flows
         .filter(col("flow").eq(lit("internal")))
         .group_by([col("period")])
         .agg([
             len().cast(DataType::Int64).alias("internal_transfers"),
-            micros_to_dollars(col("usd_micro").sum()).alias("internal_usd"),
-        ]);
+            col("usd_micro").sum().alias("internal_micro"),
+        ])
+}
+
+/// `revenue_total` gains `internal_transfers` and `internal_usd` per period
+/// (from [`internal_aggregates`]).
+pub fn with_internal_flows(total: LazyFrame, internal: LazyFrame) -> LazyFrame {
+    let internal = internal.select([
+        col("period"),
+        col("internal_transfers"),
+        micros_to_dollars(col("internal_micro")).alias("internal_usd"),
+    ]);
     total
         .join(
             internal,
@@ -263,10 +294,19 @@ pub fn attributed_transfers(flows: LazyFrame) -> LazyFrame {
     ])
 }
 
+/// The keys of `reported_losses`.
+pub const LOSS_KEYS: [&str; 4] = ["period", "period_start", "scam_type", "region"];
+
 /// §7 `reported_losses`: per period of `reported_at` × the report's own type
 /// and region; a report's loss counts once per report_id.
 pub fn reported_losses(reports: LazyFrame, period: Period) -> LazyFrame {
-    let keys = ["period", "period_start", "scam_type", "region"];
+    finish_losses(loss_aggregates(reports, period))
+}
+
+/// The exact aggregates of `reported_losses`: its keys, `reports`,
+/// `addresses`, `loss_micro` and `median_loss_usd`.
+pub fn loss_aggregates(reports: LazyFrame, period: Period) -> LazyFrame {
+    let keys = LOSS_KEYS;
     let rows = with_periods(
         reports.with_column(col("reported_day").alias("day")),
         period,
@@ -288,17 +328,45 @@ pub fn reported_losses(reports: LazyFrame, period: Period) -> LazyFrame {
             Ok(Field::new(f.name().clone(), DataType::Int64))
         })]);
     let losses = per_report.group_by(exprs(&keys)).agg([
-        micros_to_dollars(col("loss_usd").sum()).alias("loss_usd"),
+        col("loss_usd").sum().alias("loss_micro"),
         (col("loss_usd").median() / lit(MICROS)).alias("median_loss_usd"),
     ]);
-    counts
-        .join(
-            losses,
-            exprs(&keys),
-            exprs(&keys),
-            JoinArgs::new(JoinType::Left),
-        )
-        .sort(keys, SortMultipleOptions::default())
+    counts.join(
+        losses,
+        exprs(&keys),
+        exprs(&keys),
+        JoinArgs::new(JoinType::Left),
+    )
+}
+
+/// `reported_losses` from its aggregates, sorted by its keys.
+pub fn finish_losses(aggregates: LazyFrame) -> LazyFrame {
+    aggregates
+        .select([
+            col("period"),
+            col("period_start"),
+            col("scam_type"),
+            col("region"),
+            col("reports"),
+            col("addresses"),
+            micros_to_dollars(col("loss_micro")).alias("loss_usd"),
+            col("median_loss_usd"),
+        ])
+        .sort(LOSS_KEYS, SortMultipleOptions::default())
+}
+
+/// Money is summed in `i64` micro-dollars: refuse, rather than wrap or
+/// saturate, values whose total (every group sums a part of it; values are
+/// never negative) would not fit.
+pub fn ensure_sums_fit(micros: &Int64Chunked, what: &str) -> anyhow::Result<()> {
+    let total: i128 = micros.iter().flatten().map(i128::from).sum();
+    if total > i128::from(i64::MAX) {
+        return Err(crate::error::bad_input(format!(
+            "{what} add up to {} USD, more than a 64-bit micro-dollar sum holds",
+            total / 1_000_000
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ pub fn synthetic_inputs(inputs: &[FileCounts]) -> bool {
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest<'a> {
     pub tool: Tool,
+    /// Where the method ran.
+    pub engine: EngineRecord,
     pub methodology_version: &'static str,
     pub parameters: &'a RunConfig,
     pub inputs: &'a [FileCounts],
@@ -53,6 +55,14 @@ pub struct Manifest<'a> {
     pub outputs: Vec<OutputFile>,
     /// Stage durations in milliseconds (the only non-reproducible field).
     pub timings_ms: BTreeMap<String, u64>,
+}
+
+/// The engine of a run: `local`, or `spark` and its Spark Connect remote.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EngineRecord {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
 }
 
 /// Tool name, version and the git revision it was built from (`unknown`

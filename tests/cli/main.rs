@@ -13,6 +13,8 @@ mod rules;
 mod sample;
 mod scheduled;
 mod shared_data;
+#[cfg(feature = "spark")]
+mod spark;
 mod spec_examples;
 mod store;
 mod trust;

@@ -14,9 +14,10 @@ use crate::engine::local::scam_index::{ScamIndex, with_attribution};
 use crate::engine::local::{dedupe, order, senders};
 use crate::method::attribute::{attribute_addresses, reports_as_of};
 use crate::method::measure::{
-    attributed_transfers, by_year, classify_flows, reported_losses, revenue_rows, rollup,
-    with_internal_flows, with_periods, with_revenue_share, with_yoy,
+    attributed_transfers, by_year, classify_flows, internal_aggregates, reported_losses,
+    revenue_rows, rollup, with_internal_flows, with_periods, with_revenue_share, with_yoy,
 };
+use crate::method::measure::ensure_sums_fit;
 use crate::method::pricing::{daily_prices, to_micros, usable_prices, value_transfers};
 use crate::method::taxonomy::Taxonomy;
 use crate::model::{MethodParams, Period};
@@ -125,7 +126,7 @@ fn rollups(
     period: Period,
 ) -> [LazyFrame; 5] {
     let table = |keys: &[&str]| with_yoy(rollup(revenue.clone(), keys, period), keys);
-    let total = with_internal_flows(table(&[]), flows);
+    let total = with_internal_flows(table(&[]), internal_aggregates(flows));
     let by_type = with_revenue_share(table(&["scam_type"]), total.clone());
     [
         table(&["scam_type", "region"]),
@@ -192,25 +193,11 @@ pub fn valued_flows(
     Ok(senders::with_sender_ids(flows)?)
 }
 
-/// Money is summed in `i64` micro-dollars: refuse, rather than wrap or
-/// saturate, values whose total (every group sums a part of it; values are
-/// never negative) would not fit.
-fn ensure_sums_fit(micros: &Int64Chunked, what: &str) -> Result<()> {
-    let total: i128 = micros.iter().flatten().map(i128::from).sum();
-    if total > i128::from(i64::MAX) {
-        return Err(crate::error::bad_input(format!(
-            "{what} add up to {} USD, more than a 64-bit micro-dollar sum holds",
-            total / 1_000_000
-        )));
-    }
-    Ok(())
-}
-
 /// Revenue totals per period (the `revenue_total` table) from valued flows.
 pub fn revenue_totals(flows: &DataFrame, period: Period) -> Result<DataFrame> {
     let revenue = revenue_rows(flows.clone().lazy());
     let total = with_yoy(rollup(revenue, &[], period), &[]);
-    Ok(with_internal_flows(total, flows.clone().lazy()).collect()?)
+    Ok(with_internal_flows(total, internal_aggregates(flows.clone().lazy())).collect()?)
 }
 
 /// Attribution and scam-bound transfers with only the reports known on `day`.

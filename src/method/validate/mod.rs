@@ -104,11 +104,47 @@ pub fn raw_name(column: &str) -> String {
     format!("{column}__raw")
 }
 
+/// What breaks a rule, over a column's typed value and its raw text. One
+/// declarative list serves every engine: the local engine renders it as
+/// polars expressions, the Spark engine as SQL (`engine::spark::sql`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Broken {
+    /// No raw text (absent, empty or blank).
+    Missing,
+    /// Raw text that did not parse as the column's type.
+    Unparsed,
+    /// NaN or ±infinity.
+    NotFinite,
+    /// Below zero.
+    Negative,
+    /// A USD value above [`MAX_USD`].
+    AboveMaxUsd,
+}
+
 /// A rule: the column it checks, the reason code, and when a row breaks it.
-struct Rule {
-    column: &'static str,
-    reason: &'static str,
-    broken: Expr,
+#[derive(Debug, Clone, Copy)]
+pub struct RuleSpec {
+    pub column: &'static str,
+    pub reason: &'static str,
+    pub broken: Broken,
+    /// How the checked column is typed.
+    pub kind: ColumnKind,
+}
+
+impl RuleSpec {
+    /// The rule as a polars predicate over `column` and its raw twin.
+    fn expr(&self) -> Expr {
+        let value = col(self.column);
+        let raw = col(raw_name(self.column));
+        match self.broken {
+            Broken::Missing => raw.is_null(),
+            Broken::Unparsed => raw.is_not_null().and(value.is_null()),
+            Broken::NotFinite => value.clone().is_nan().or(value.is_infinite()),
+            Broken::Negative if self.kind == Integer => value.lt(lit(0i64)),
+            Broken::Negative => value.lt(lit(0.0)),
+            Broken::AboveMaxUsd => value.gt(lit(MAX_USD)),
+        }
+    }
 }
 
 /// Add `reject_reason`, `reject_column` and `reject_value` to a typed frame.
@@ -116,13 +152,13 @@ struct Rule {
 /// integer `when`s); reason, column and value are then looked up from it in
 /// one pass each, building text only for rejected rows.
 pub fn with_reject_columns(lf: LazyFrame, kind: InputKind) -> LazyFrame {
-    let rules = rules_for(kind);
+    let rules = rule_specs(kind);
     let first_broken = rules
         .iter()
         .enumerate()
         .rev()
         .fold(lit(NULL).cast(DataType::UInt32), |acc, (k, rule)| {
-            when(rule.broken.clone()).then(lit(k as u32)).otherwise(acc)
+            when(rule.expr()).then(lit(k as u32)).otherwise(acc)
         });
     let reasons: Vec<&'static str> = rules.iter().map(|r| r.reason).collect();
     let columns: Vec<&'static str> = rules.iter().map(|r| r.column).collect();
@@ -181,7 +217,9 @@ fn rule_value(raw_columns: &[&'static str], raw_of: Vec<usize>) -> Expr {
     )
 }
 
-fn rules_for(kind: InputKind) -> Vec<Rule> {
+/// Every rule of an input kind in the order they are tried: the first a
+/// row breaks is its reason.
+pub fn rule_specs(kind: InputKind) -> Vec<RuleSpec> {
     let mut rules = Vec::new();
     for c in kind.columns() {
         rules.extend(column_rules(kind, c));
@@ -190,50 +228,37 @@ fn rules_for(kind: InputKind) -> Vec<Rule> {
 }
 
 /// The rules one column imposes, most basic first.
-fn column_rules(kind: InputKind, c: &ColumnSpec) -> Vec<Rule> {
-    let value = col(c.name);
-    let raw = col(raw_name(c.name));
-    let rule = |reason, broken| Rule {
+fn column_rules(kind: InputKind, c: &ColumnSpec) -> Vec<RuleSpec> {
+    let rule = |reason, broken| RuleSpec {
         column: c.name,
         reason,
         broken,
+        kind: c.kind,
     };
     let mut rules = Vec::new();
     if c.required && !(kind == InputKind::Prices && c.name == "price_usd") {
-        rules.push(rule("missing_value", raw.clone().is_null()));
+        rules.push(rule("missing_value", Broken::Missing));
     }
     match c.kind {
         Float => {
-            rules.push(rule(
-                "not_a_number",
-                raw.clone().is_not_null().and(value.clone().is_null()),
-            ));
+            rules.push(rule("not_a_number", Broken::Unparsed));
             // METHODOLOGY §1: a price ≤ 0 or NaN is missing, not a reject.
             if kind != InputKind::Prices {
-                rules.push(rule(
-                    "not_finite",
-                    value.clone().is_nan().or(value.clone().is_infinite()),
-                ));
-                rules.push(rule("negative", value.clone().lt(lit(0.0))));
+                rules.push(rule("not_finite", Broken::NotFinite));
+                rules.push(rule("negative", Broken::Negative));
             }
             // a USD value above $10^12 for one transfer or report cannot be
             // real, and its micro-dollars would not fit the sums
             if matches!(c.name, "amount_usd" | "loss_usd") {
-                rules.push(rule("implausible_usd", value.gt(lit(MAX_USD))));
+                rules.push(rule("implausible_usd", Broken::AboveMaxUsd));
             }
         }
         Integer => {
-            rules.push(rule(
-                "not_an_integer",
-                raw.is_not_null().and(value.clone().is_null()),
-            ));
-            rules.push(rule("negative", value.lt(lit(0i64))));
+            rules.push(rule("not_an_integer", Broken::Unparsed));
+            rules.push(rule("negative", Broken::Negative));
         }
         Timestamp(_) => {
-            rules.push(rule(
-                "invalid_timestamp",
-                raw.is_not_null().and(value.is_null()),
-            ));
+            rules.push(rule("invalid_timestamp", Broken::Unparsed));
         }
         _ => {}
     }

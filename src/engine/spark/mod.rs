@@ -1,0 +1,741 @@
+//! The Spark Connect engine (`--engine spark`): METHODOLOGY v1 runs on a
+//! Spark Connect server (Sail, or Apache Spark 4 on a cluster) as the SQL
+//! of `sql.rs`; the exact results come back as Arrow and the tables are
+//! derived from them by the code the local engine uses (`method::measure`),
+//! so the published files are byte-identical to the local engine's.
+//!
+//! A run reads top to bottom: register the input files (`load`), type and
+//! check them and map the labels and countries through the taxonomy and
+//! region table (`shape`), summarise what was loaded (`summary`), then
+//! collect and finish the tables (`tables`).
+
+pub mod frames;
+pub mod session;
+pub mod sql;
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::engine::spark::frames::{Want, to_frame, to_frame_as_is};
+use crate::engine::spark::session::Server;
+use crate::engine::spark::sql::{FileView, IMPLAUSIBLE_AMOUNT, IMPLAUSIBLE_LOSS, Shape};
+use crate::engine::{AfterLoad, Computed, Engine, LoadSummary, TableSource};
+use crate::error::{bad_input, engine_error};
+use crate::method::measure::{
+    LOSS_KEYS, attributed_transfers, ensure_sums_fit, finish_losses, finish_rollup,
+    median_of_middles, with_internal_flows, with_periods, with_revenue_share, with_yoy,
+};
+use crate::method::period::label_expr;
+use crate::method::pricing::MICROS;
+use crate::method::regions::region_of;
+use crate::method::validate::rule_specs;
+use crate::model::{FileCounts, InputFile, InputKind, MethodParams, Period, RegionLevel};
+use crate::names::{ADDRESSES, ATTRIBUTED_TRANSFERS, REJECTS, ROLLUPS, YEARLY_ROLLUPS};
+use crate::readers::inputs::{ResolvedInputs, TransferSource};
+
+/// The engine, pointed at one server.
+#[derive(Debug, Clone)]
+pub struct SparkEngine {
+    /// `sc://HOST:PORT`.
+    pub remote: String,
+    /// Print the SQL as it is sent.
+    pub explain: bool,
+}
+
+/// The kinds in the order the manifest lists their files.
+const KINDS: [InputKind; 3] = [InputKind::Reports, InputKind::Prices, InputKind::Transfers];
+
+/// A loaded run on the server: its views exist, the summary is known.
+struct Loaded<'a> {
+    server: Server,
+    inputs: &'a ResolvedInputs,
+    shape: Shape,
+    unmatched: BTreeMap<String, u64>,
+}
+
+impl Engine for SparkEngine {
+    fn name(&self) -> &'static str {
+        "spark"
+    }
+
+    fn remote(&self) -> Option<String> {
+        Some(self.remote.clone())
+    }
+
+    fn validate(&self, inputs: &ResolvedInputs) -> Result<LoadSummary> {
+        let params = MethodParams {
+            period: Period::Quarter,
+            region_level: RegionLevel::Subregion,
+            labels_as_of: None,
+            from: None,
+            to: None,
+        };
+        let loaded = self.load(inputs, &params)?;
+        loaded.summary()
+    }
+
+    fn run(
+        &self,
+        inputs: &ResolvedInputs,
+        params: &MethodParams,
+        after_load: AfterLoad,
+    ) -> Result<Computed> {
+        let loaded = self.load(inputs, params)?;
+        let summary = loaded.summary()?;
+        after_load(&summary)?;
+        let mut tables = loaded.tables(params.period)?;
+        tables.push((REJECTS, summary.rejects.clone()));
+        Ok(Computed { summary, tables })
+    }
+
+    fn revisions(
+        &self,
+        inputs: &ResolvedInputs,
+        params: &MethodParams,
+        dates: &[NaiveDate],
+        after_load: AfterLoad,
+    ) -> Result<(LoadSummary, DataFrame)> {
+        let mut loaded = self.load(inputs, params)?;
+        let summary = loaded.summary()?;
+        after_load(&summary)?;
+        let mut frames = Vec::new();
+        for date in dates {
+            loaded.shape.labels_as_of_day = Some(day_number(*date));
+            loaded.create_views(false)?;
+            let addresses = loaded.count("SELECT COUNT(*) AS n FROM addresses")?;
+            let total = loaded.revenue_total(params.period)?;
+            crate::log::info(format!("labels as of {date}: {addresses} scam addresses"));
+            frames.push(total.lazy().select([
+                lit(date.to_string())
+                    .str()
+                    .to_date(StrptimeOptions::default())
+                    .alias("labels_as_of"),
+                col("period"),
+                col("period_start"),
+                col("revenue_usd"),
+                col("deposits"),
+                lit(addresses).cast(DataType::Int64).alias("scam_addresses"),
+            ]));
+        }
+        let table = concat(frames, UnionArgs::default())?
+            .sort(["labels_as_of", "period"], SortMultipleOptions::default())
+            .collect()?;
+        Ok((summary, table))
+    }
+
+    fn query(&self, tables: &[(String, TableSource)], sql: &str) -> Result<DataFrame> {
+        let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
+        crate::readers::sql::check_query(sql, &names)?;
+        let server = Server::connect(&self.remote, self.explain)?;
+        for (name, source) in tables {
+            let TableSource::Parquet(path) = source else {
+                return Err(engine_error(format!(
+                    "table {name}: --engine spark queries published tables (a run directory), not tables in memory"
+                )));
+            };
+            server.register(name, path, crate::model::FileFormat::Parquet)?;
+        }
+        to_frame_as_is(&server.collect("the query", sql)?)
+    }
+}
+
+fn day_number(date: NaiveDate) -> i64 {
+    crate::engine::local::days::day_number(date)
+}
+
+impl SparkEngine {
+    /// Connect, register every input and create the views up to the
+    /// attribution.
+    fn load<'a>(&self, inputs: &'a ResolvedInputs, params: &MethodParams) -> Result<Loaded<'a>> {
+        let files = canonical_files(inputs)?;
+        let server = Server::connect(&self.remote, self.explain)?;
+        crate::log::info(format!(
+            "engine spark: {} (Spark {})",
+            server.remote, server.version
+        ));
+        let mut views = Vec::new();
+        for kind in KINDS {
+            let mut of_kind = Vec::new();
+            for (i, file) in files_of(&files, kind).iter().enumerate() {
+                let view = format!("src_{}_{i}", kind.name());
+                let columns = server.register(&view, &file.path, file.format)?;
+                check_columns(file, kind, &columns)?;
+                of_kind.push(FileView {
+                    file: i,
+                    view,
+                    columns,
+                });
+            }
+            views.push((kind, of_kind));
+        }
+        let (from, to) = crate::engine::local::days::day_range(params);
+        let mut loaded = Loaded {
+            server,
+            inputs,
+            shape: Shape {
+                period: params.period,
+                labels_as_of_day: params.labels_as_of.map(day_number),
+                days: (from, to),
+                types: inputs.taxonomy.types().to_vec(),
+                labels: Vec::new(),
+                countries: Vec::new(),
+            },
+            unmatched: BTreeMap::new(),
+        };
+        let script = sql::views(&views, &loaded.shape);
+        // the views up to the valued reports do not depend on the label map
+        for (name, select) in script.iter().take(6) {
+            loaded.server.create_view(name, select)?;
+        }
+        loaded.map_labels(params.region_level)?;
+        loaded.create_views(true)?;
+        Ok(loaded)
+    }
+}
+
+/// The files of each kind (a store is read by the local engine).
+fn canonical_files(inputs: &ResolvedInputs) -> Result<Vec<(InputKind, &InputFile)>> {
+    let TransferSource::Files(transfers) = &inputs.transfers else {
+        return Err(bad_input(
+            "--engine spark reads transfer exports, not a --store (run a store on the local engine)",
+        ));
+    };
+    if needs_conversion(inputs) {
+        return Err(bad_input(
+            "--engine spark reads the canonical layout: a --mapping or --transfers-format runs on the local engine",
+        ));
+    }
+    let mut out = Vec::new();
+    for (kind, files) in [
+        (InputKind::Reports, &inputs.reports),
+        (InputKind::Prices, &inputs.prices),
+        (InputKind::Transfers, transfers),
+    ] {
+        out.extend(files.iter().map(|f| (kind, f)));
+    }
+    Ok(out)
+}
+
+/// A mapping or a forced layout other than the canonical one: the local
+/// engine's readers convert those.
+fn needs_conversion(inputs: &ResolvedInputs) -> bool {
+    KINDS.iter().any(|k| {
+        inputs.mapping.of(*k).is_some_and(|m| {
+            !m.columns.is_empty()
+                || !m.constants.is_empty()
+                || m.timestamp_format.is_some()
+                || m
+                    .format
+                    .as_deref()
+                    .is_some_and(|f| f != crate::names::PRESET_CANONICAL)
+        })
+    })
+}
+
+fn files_of<'a>(files: &[(InputKind, &'a InputFile)], kind: InputKind) -> Vec<&'a InputFile> {
+    files
+        .iter()
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, f)| *f)
+        .collect()
+}
+
+/// The required columns, as the local reader demands them.
+fn check_columns(
+    file: &InputFile,
+    kind: InputKind,
+    columns: &[(String, sql::SourceType)],
+) -> Result<()> {
+    let present: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+    let missing: Vec<&str> = kind
+        .columns()
+        .iter()
+        .filter(|c| c.required && !present.contains(&c.name))
+        .map(|c| c.name)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(bad_input(format!(
+        "{} file {}: missing required column{} {} (columns present: {})",
+        kind.name(),
+        file.path.display(),
+        if missing.len() > 1 { "s" } else { "" },
+        missing.join(", "),
+        present.join(", ")
+    )))
+}
+
+impl Loaded<'_> {
+    /// Map the distinct raw labels and countries of the kept reports on the
+    /// client, with the taxonomy and region table every engine shares.
+    fn map_labels(&mut self, level: RegionLevel) -> Result<()> {
+        let labels = to_frame(
+            &self.server.collect("reading the labels", &sql::labels_query())?,
+            &[("scam_type", Want::Text), ("n", Want::Int)],
+        )?;
+        let taxonomy = &self.inputs.taxonomy;
+        let raw = labels.column("scam_type")?.str()?;
+        let n = labels.column("n")?.i64()?;
+        for (label, count) in raw.iter().zip(n.iter()) {
+            let Some(label) = label else { continue };
+            let (canonical, matched) = taxonomy.classify(label);
+            if !matched {
+                *self.unmatched.entry(label.to_string()).or_insert(0) += count.unwrap_or(0) as u64;
+            }
+            self.shape
+                .labels
+                .push((label.to_string(), canonical.to_string()));
+        }
+        let countries = to_frame(
+            &self
+                .server
+                .collect("reading the countries", &sql::countries_query())?,
+            &[("country", Want::Text)],
+        )?;
+        for country in countries.column("country")?.str()?.iter().flatten() {
+            let code = (!country.is_empty()).then_some(country);
+            let region = region_of(code, level);
+            self.shape
+                .countries
+                .push((country.to_string(), region.to_string()));
+        }
+        self.shape.labels.sort();
+        self.shape.countries.sort();
+        Ok(())
+    }
+
+    /// Create the views from the label map on (or every view from the
+    /// reports used on, for another label vintage).
+    fn create_views(&self, with_maps: bool) -> Result<()> {
+        let script = sql::views(&[], &self.shape);
+        let first = match with_maps {
+            true => "label_map",
+            false => "reports_used",
+        };
+        let start = script.iter().position(|(n, _)| n == first).unwrap_or(0);
+        for (name, select) in &script[start..] {
+            self.server.create_view(name, select)?;
+        }
+        Ok(())
+    }
+
+    fn count(&self, query: &str) -> Result<i64> {
+        let df = to_frame(&self.server.collect("counting", query)?, &[("n", Want::Int)])?;
+        Ok(df.column("n")?.i64()?.get(0).unwrap_or(0))
+    }
+
+    /// Rows per file, rejects and the reports' span: the load summary.
+    fn summary(&self) -> Result<LoadSummary> {
+        let rejects = self.rejects()?;
+        let counts = self.counts(&rejects)?;
+        let days = to_frame(
+            &self.server.collect("summarising", sql::REPORTED_DAYS)?,
+            &[("first_day", Want::Int), ("last_day", Want::Int)],
+        )?;
+        let scam_addresses = self.count("SELECT COUNT(*) AS n FROM addresses")? as usize;
+        Ok(LoadSummary {
+            counts,
+            rejects,
+            unmatched_labels: self.unmatched.clone(),
+            scam_addresses,
+            reported_days: (
+                days.column("first_day")?.i64()?.get(0),
+                days.column("last_day")?.i64()?.get(0),
+            ),
+        })
+    }
+
+    fn files(&self, kind: InputKind) -> Vec<&InputFile> {
+        match kind {
+            InputKind::Reports => self.inputs.reports.iter().collect(),
+            InputKind::Prices => self.inputs.prices.iter().collect(),
+            InputKind::Transfers => match &self.inputs.transfers {
+                TransferSource::Files(files) => files.iter().collect(),
+                TransferSource::Store { .. } => Vec::new(),
+            },
+        }
+    }
+
+    /// `rejects`: `input, file, row, reason, column, value`, sorted, as
+    /// the local engine writes it.
+    fn rejects(&self) -> Result<DataFrame> {
+        let raw = to_frame(
+            &self
+                .server
+                .collect("collecting the rejects", &sql::rejects_query())?,
+            &[
+                ("input", Want::Text),
+                ("_file", Want::Int),
+                ("_row", Want::Int),
+                ("_rule", Want::Int),
+                ("value", Want::Text),
+                ("usd", Want::Float),
+            ],
+        )?;
+        let (mut files, mut reasons, mut columns) = (Vec::new(), Vec::new(), Vec::new());
+        let inputs = raw.column("input")?.str()?;
+        let file_no = raw.column("_file")?.i64()?;
+        let rules = raw.column("_rule")?.i64()?;
+        for i in 0..raw.height() {
+            let kind = kind_named(inputs.get(i).unwrap_or(""))?;
+            let path = usize::try_from(file_no.get(i).unwrap_or(-1))
+                .ok()
+                .and_then(|f| self.files(kind).get(f).map(|f| f.path.display().to_string()));
+            files.push(path);
+            let (reason, column) = match rules.get(i).unwrap_or(i64::MIN) {
+                IMPLAUSIBLE_LOSS => ("implausible_usd", "loss_amount"),
+                IMPLAUSIBLE_AMOUNT => ("implausible_usd", "amount"),
+                k => {
+                    let specs = rule_specs(kind);
+                    let rule = usize::try_from(k)
+                        .ok()
+                        .and_then(|k| specs.get(k).copied())
+                        .ok_or_else(|| anyhow::anyhow!("the server returned rule {k} for {kind:?}"))?;
+                    (rule.reason, rule.column)
+                }
+            };
+            reasons.push(reason);
+            columns.push(column);
+        }
+        let usd_text = (col("usd").cast(DataType::String) + lit(" USD")).alias("usd_text");
+        Ok(raw
+            .lazy()
+            .with_columns([
+                lit(Series::new("file".into(), files)),
+                lit(Series::new("reason".into(), reasons)),
+                lit(Series::new("column".into(), columns)),
+                usd_text,
+            ])
+            .select([
+                col("input"),
+                col("file"),
+                col("_row").alias("row"),
+                col("reason"),
+                col("column"),
+                col("value").fill_null(col("usd_text")).alias("value"),
+            ])
+            .sort(["input", "file", "row"], SortMultipleOptions::default())
+            .collect()?)
+    }
+
+    /// Row accounting per input file, in the manifest's order.
+    fn counts(&self, rejects: &DataFrame) -> Result<Vec<FileCounts>> {
+        let raw = to_frame(
+            &self
+                .server
+                .collect("counting rows", &sql::counts_query())?,
+            &[
+                ("input", Want::Text),
+                ("_file", Want::Int),
+                ("rows_read", Want::Int),
+                ("duplicates", Want::Int),
+            ],
+        )?;
+        let mut per: BTreeMap<(String, i64), (u64, u64)> = BTreeMap::new();
+        let input = raw.column("input")?.str()?;
+        let file = raw.column("_file")?.i64()?;
+        let read = raw.column("rows_read")?.i64()?;
+        let dups = raw.column("duplicates")?.i64()?;
+        for i in 0..raw.height() {
+            let key = (
+                input.get(i).unwrap_or("").to_string(),
+                file.get(i).unwrap_or(-1),
+            );
+            let entry = per.entry(key).or_insert((0, 0));
+            entry.0 += read.get(i).unwrap_or(0) as u64;
+            entry.1 += dups.get(i).unwrap_or(0) as u64;
+        }
+        let mut rejected: BTreeMap<(String, String), u64> = BTreeMap::new();
+        let r_input = rejects.column("input")?.str()?;
+        let r_file = rejects.column("file")?.str()?;
+        for (i, f) in r_input.iter().zip(r_file.iter()) {
+            let key = (i.unwrap_or("").to_string(), f.unwrap_or("").to_string());
+            *rejected.entry(key).or_insert(0) += 1;
+        }
+        let mut out = Vec::new();
+        for kind in KINDS {
+            for (i, f) in self.files(kind).iter().enumerate() {
+                let path = f.path.display().to_string();
+                let (read, dup) = per
+                    .get(&(kind.name().to_string(), i as i64))
+                    .copied()
+                    .unwrap_or((0, 0));
+                let rej = rejected
+                    .get(&(kind.name().to_string(), path.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                out.push(FileCounts {
+                    kind,
+                    path,
+                    format: f.format,
+                    bytes: f.bytes,
+                    sha256: f.sha256.clone(),
+                    mtime: f.mtime,
+                    rows_read: read,
+                    rows_accepted: read.saturating_sub(rej + dup),
+                    rows_rejected: rej,
+                    duplicates_dropped: dup,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every table of the run except the rejects, in output order.
+    fn tables(&self, period: Period) -> Result<Vec<(&'static str, DataFrame)>> {
+        let rollups = self.rollup_aggregates(period)?;
+        let internal = self.internal_aggregates(period)?;
+        let losses = self.loss_aggregates(period)?;
+        let mut names: Vec<&'static str> = ROLLUPS.to_vec();
+        let mut out = five_tables(&rollups, &internal, &losses, 0, period)?;
+        if period != Period::Year {
+            names.extend(YEARLY_ROLLUPS);
+            out.extend(five_tables(&rollups, &internal, &losses, 1, Period::Year)?);
+        }
+        let mut tables: Vec<(&'static str, DataFrame)> = names.into_iter().zip(out).collect();
+        tables.push((ATTRIBUTED_TRANSFERS, self.attributed(period)?));
+        tables.push((ADDRESSES, self.addresses()?));
+        Ok(tables)
+    }
+
+    fn rollup_aggregates(&self, period: Period) -> Result<DataFrame> {
+        to_frame(
+            &self
+                .server
+                .collect("the rollups", &sql::rollups_query(period))?,
+            &[
+                ("level", Want::Int),
+                ("start", Want::Int),
+                ("scam_type", Want::Text),
+                ("region", Want::Text),
+                ("usd_micro_sum", Want::Int),
+                ("deposits", Want::Int),
+                ("unpriced_deposits", Want::Int),
+                ("senders", Want::Int),
+                ("median_lo", Want::Int),
+                ("median_hi", Want::Int),
+            ],
+        )
+    }
+
+    fn internal_aggregates(&self, period: Period) -> Result<DataFrame> {
+        to_frame(
+            &self
+                .server
+                .collect("the internal flows", &sql::internal_query(period))?,
+            &[
+                ("level", Want::Int),
+                ("start", Want::Int),
+                ("internal_transfers", Want::Int),
+                ("internal_micro", Want::Int),
+            ],
+        )
+    }
+
+    fn loss_aggregates(&self, period: Period) -> Result<DataFrame> {
+        let shape = Shape {
+            period,
+            ..self.shape.clone()
+        };
+        let df = to_frame(
+            &self
+                .server
+                .collect("the reported losses", &sql::losses_query(&shape))?,
+            &[
+                ("level", Want::Int),
+                ("start", Want::Int),
+                ("scam_type", Want::Text),
+                ("region", Want::Text),
+                ("reports", Want::Int),
+                ("addresses", Want::Int),
+                ("loss_sum", Want::Int),
+                ("median_lo", Want::Int),
+                ("median_hi", Want::Int),
+            ],
+        )?;
+        ensure_sums_fit(df.column("loss_sum")?.i64()?, "the reported losses")?;
+        Ok(df)
+    }
+
+    /// `revenue_total` alone (for `revisions`).
+    fn revenue_total(&self, period: Period) -> Result<DataFrame> {
+        let rollups = self.rollup_aggregates(period)?;
+        let internal = self.internal_aggregates(period)?;
+        let total = revenue_table(&rollups, 3, &[], period)?;
+        Ok(with_internal_flows(total, internal_table(&internal, 0, period)?).collect()?)
+    }
+
+    /// `attributed_transfers`, in identity order.
+    fn attributed(&self, period: Period) -> Result<DataFrame> {
+        let flows = to_frame(
+            &self
+                .server
+                .collect("the attributed transfers", sql::FLOWS_QUERY)?,
+            &[
+                ("chain", Want::Text),
+                ("tx_hash", Want::Text),
+                ("transfer_index", Want::Int),
+                ("block_time", Want::Int),
+                ("day", Want::Int),
+                ("from_address", Want::Text),
+                ("to_address", Want::Text),
+                ("asset", Want::Text),
+                ("amount", Want::Float),
+                ("scam_type", Want::Text),
+                ("region", Want::Text),
+                ("label", Want::Text),
+                ("flow", Want::Text),
+                ("usd_micro", Want::Int),
+            ],
+        )?;
+        ensure_sums_fit(
+            flows.column("usd_micro")?.i64()?,
+            "the USD values of the scam-bound transfers",
+        )?;
+        Ok(attributed_transfers(with_periods(flows.lazy(), period)).collect()?)
+    }
+
+    /// The attribution table (METHODOLOGY §4).
+    fn addresses(&self) -> Result<DataFrame> {
+        let df = to_frame(
+            &self
+                .server
+                .collect("the attribution", sql::ADDRESSES_QUERY)?,
+            &[
+                ("chain", Want::Text),
+                ("address", Want::Text),
+                ("scam_type", Want::Text),
+                ("region", Want::Text),
+                ("label", Want::Text),
+                ("reports", Want::Int),
+                ("first_day", Want::Int),
+            ],
+        )?;
+        Ok(df
+            .lazy()
+            .with_column(
+                col("first_day")
+                    .cast(DataType::Int32)
+                    .cast(DataType::Date)
+                    .alias("first_reported_at"),
+            )
+            .drop(cols(["first_day"]))
+            .collect()?)
+    }
+}
+
+fn kind_named(name: &str) -> Result<InputKind> {
+    KINDS
+        .into_iter()
+        .find(|k| k.name() == name)
+        .ok_or_else(|| anyhow::anyhow!("the server returned an unknown input {name:?}"))
+}
+
+/// The five §7 tables of one level set (0: the run's period, 1: years).
+fn five_tables(
+    rollups: &DataFrame,
+    internal: &DataFrame,
+    losses: &DataFrame,
+    set: i64,
+    period: Period,
+) -> Result<Vec<DataFrame>> {
+    let base = set * 4;
+    let total = with_internal_flows(
+        revenue_table(rollups, base + 3, &[], period)?,
+        internal_table(internal, set, period)?,
+    );
+    let by_type = with_revenue_share(
+        revenue_table(rollups, base + 1, &["scam_type"], period)?,
+        total.clone(),
+    );
+    let plans = [
+        revenue_table(rollups, base, &["scam_type", "region"], period)?,
+        by_type,
+        revenue_table(rollups, base + 2, &["region"], period)?,
+        total,
+        loss_table(losses, set, period)?,
+    ];
+    Ok(plans
+        .into_iter()
+        .map(|p| p.collect())
+        .collect::<PolarsResult<Vec<_>>>()?)
+}
+
+/// The median column from the two middle values (`median_lo`, `median_hi`).
+fn with_median(df: DataFrame, name: &str) -> Result<DataFrame> {
+    let lo = df.column("median_lo")?.i64()?;
+    let hi = df.column("median_hi")?.i64()?;
+    let median: Float64Chunked = lo
+        .iter()
+        .zip(hi.iter())
+        .map(|(l, h)| Some(median_of_middles(l?, h?) / MICROS))
+        .collect();
+    let mut df = df.drop_many(["median_lo", "median_hi"]);
+    df.with_column(median.with_name(name.into()).into_column())?;
+    Ok(df)
+}
+
+/// Rows of one level, `start` as the `period_start` date.
+fn level_rows(df: &DataFrame, level: i64) -> Result<LazyFrame> {
+    Ok(df
+        .clone()
+        .lazy()
+        .filter(col("level").eq(lit(level)))
+        .with_column(
+            col("start")
+                .cast(DataType::Int32)
+                .cast(DataType::Date)
+                .alias("period_start"),
+        ))
+}
+
+fn revenue_table(
+    rollups: &DataFrame,
+    level: i64,
+    keys: &[&str],
+    period: Period,
+) -> Result<LazyFrame> {
+    let mut select = vec![col("period_start")];
+    select.extend(keys.iter().map(|k| col(*k)));
+    select.extend([
+        col("usd_micro_sum").alias("revenue_micro"),
+        col("deposits"),
+        col("unpriced_deposits"),
+        col("senders"),
+        col("median_lo"),
+        col("median_hi"),
+    ]);
+    let rows = level_rows(rollups, level)?.select(select).collect()?;
+    let aggregates = with_median(rows, "median_deposit_usd")?;
+    Ok(with_yoy(finish_rollup(aggregates.lazy(), period), keys))
+}
+
+fn internal_table(internal: &DataFrame, level: i64, period: Period) -> Result<LazyFrame> {
+    Ok(level_rows(internal, level)?.select([
+        label_expr(col("start"), period).alias("period"),
+        col("internal_transfers"),
+        col("internal_micro"),
+    ]))
+}
+
+fn loss_table(losses: &DataFrame, level: i64, period: Period) -> Result<LazyFrame> {
+    let rows = level_rows(losses, level)?
+        .select([
+            label_expr(col("start"), period).alias("period"),
+            col("period_start"),
+            col("scam_type"),
+            col("region"),
+            col("reports"),
+            col("addresses"),
+            col("loss_sum").alias("loss_micro"),
+            col("median_lo"),
+            col("median_hi"),
+        ])
+        .collect()?;
+    debug_assert_eq!(&LOSS_KEYS[..2], &["period", "period_start"]);
+    Ok(finish_losses(with_median(rows, "median_loss_usd")?.lazy()))
+}

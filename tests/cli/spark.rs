@@ -1,0 +1,313 @@
+//! `--engine spark` against the local engine, file for file and byte for
+//! byte (issue #16): the spec's worked examples, generated exports with
+//! every kind of mess (three timestamp styles, gzip, mixed-case addresses,
+//! duplicates across files, unpriced and internal flows, bad rows), the
+//! parameters that shape the SQL, every `queries/*.sql`, and the failures
+//! (server unreachable, a path it cannot read, SQL it rejects).
+//!
+//! The server: `SCAMTRENDS_SPARK_REMOTE` when set (`.ci/run` starts Sail
+//! and sets it), else a Sail started here when `sail` is on PATH
+//! (`pip install pysail==0.7.2`). Without either the tests print SKIPPED,
+//! and fail in CI. `SCAMTRENDS_SPARK4_REMOTE` (opt-in) names an Apache
+//! Spark 4 Spark Connect server for the same comparison.
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::workdir::{Workdir, fixture};
+
+/// The Sail (or Spark) remote the tests use, started once per test binary.
+fn remote() -> Option<String> {
+    static REMOTE: OnceLock<Option<String>> = OnceLock::new();
+    REMOTE
+        .get_or_init(|| {
+            if let Ok(r) = std::env::var("SCAMTRENDS_SPARK_REMOTE") {
+                return Some(r);
+            }
+            match start_sail() {
+                Some(r) => Some(r),
+                None if std::env::var("CI").is_ok() => {
+                    panic!("CI: Sail is needed for the Spark engine tests (pip install pysail==0.7.2)")
+                }
+                None => {
+                    eprintln!("SKIPPED: no Sail on PATH and no SCAMTRENDS_SPARK_REMOTE");
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+/// Start `sail spark server` on a free port from a thread that lives as
+/// long as the test binary (the server dies with it: PR_SET_PDEATHSIG).
+fn start_sail() -> Option<String> {
+    Command::new("sail").arg("--help").output().ok()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new("sail");
+        cmd.args(["spark", "server", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: prctl is async-signal-safe; nothing else runs in the child.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn();
+        let _ = tx.send(child.is_ok());
+        if let Ok(mut child) = child {
+            let _ = child.wait();
+        }
+    });
+    if !rx.recv().ok()? {
+        return None;
+    }
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(format!("sc://127.0.0.1:{port}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+/// Output files of a run directory and their SHA-256, from its manifest.
+fn outputs(w: &Workdir, out: &str) -> Vec<(String, String)> {
+    let manifest = w.manifest(out);
+    let mut files: Vec<(String, String)> = manifest["outputs"]
+        .as_array()
+        .expect("outputs")
+        .iter()
+        .map(|o| {
+            (
+                o["path"].as_str().unwrap_or("").to_string(),
+                o["sha256"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Run `args` on both engines into `local/` and `spark/` and require the
+/// same output files with the same bytes; returns the Workdir for more checks.
+fn assert_engines_agree(w: &Workdir, remote: &str, args: &[&str]) {
+    let mut local = args.to_vec();
+    local.extend(["--out", "local"]);
+    w.run_ok(&local);
+    let mut spark = args.to_vec();
+    spark.extend(["--out", "spark", "--engine", "spark", "--spark-remote", remote]);
+    w.run_ok(&spark);
+    let (a, b) = (outputs(w, "local"), outputs(w, "spark"));
+    let names = |v: &[(String, String)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b), "the same output files");
+    let differ: Vec<&str> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x.1 != y.1)
+        .map(|(x, _)| x.0.as_str())
+        .collect();
+    for name in &differ {
+        if name.ends_with(".parquet") {
+            eprintln!(
+                "{name}\nlocal:\n{}\nspark:\n{}",
+                w.table(&format!("local/{name}")),
+                w.table(&format!("spark/{name}"))
+            );
+        }
+    }
+    assert!(differ.is_empty(), "outputs differ between engines: {differ:?}");
+    let manifest = w.manifest("spark");
+    assert_eq!(manifest["engine"]["name"], "spark");
+    assert_eq!(manifest["engine"]["remote"], remote);
+    assert_eq!(w.manifest("local")["engine"]["name"], "local");
+    // the manifests agree on every input's counts
+    assert_eq!(w.manifest("local")["inputs"], manifest["inputs"]);
+}
+
+fn examples(w: &Workdir) {
+    w.copy_dir(&fixture("spec-examples/input"), "input");
+}
+
+#[test]
+fn the_worked_examples_are_byte_identical() {
+    let Some(remote) = remote() else { return };
+    let w = Workdir::new();
+    examples(&w);
+    assert_engines_agree(&w, &remote, &["run", "--data", "input", "--max-reject-rate", "1"]);
+    // and they are the expected figures (spec_examples checks the local run)
+    let total = w.table("spark/revenue_total.parquet");
+    assert!(total.height() > 0);
+}
+
+/// A generated CSV export: three timestamp styles across the files,
+/// duplicates across files, mixed-case addresses, bad rows, unpriced and
+/// internal flows; one file gzip-compressed.
+fn messy_export(w: &Workdir) {
+    w.run_ok(&[
+        "generate", "--rows", "20000", "--seed", "7", "--files", "3", "--format", "csv", "--out",
+        "gen",
+    ]);
+    let part = w.path("gen/transfers/part-0001.csv");
+    let status = Command::new("gzip").arg(&part).status().expect("gzip");
+    assert!(status.success());
+    assert!(w.path("gen/transfers/part-0001.csv.gz").exists());
+}
+
+#[test]
+fn a_messy_generated_export_is_byte_identical() {
+    let Some(remote) = remote() else { return };
+    let w = Workdir::new();
+    messy_export(&w);
+    assert_engines_agree(&w, &remote, &["run", "--data", "gen", "--max-reject-rate", "1"]);
+    let rejects = w.table("spark/rejects.parquet");
+    assert!(rejects.height() > 0, "the generator's bad rows are rejected");
+    let manifest = w.manifest("spark");
+    let dups: u64 = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["duplicates_dropped"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(dups > 0, "duplicates across files are dropped");
+}
+
+#[test]
+fn the_sample_data_agrees_under_every_parameter() {
+    let Some(remote) = remote() else { return };
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    for extra in [
+        &["--period", "month", "--region-level", "continent"][..],
+        &["--period", "year", "--region-level", "country", "--labels-as-of", "2024-06-30"][..],
+        &["--from", "2023-04-01", "--to", "2024-09-30"][..],
+    ] {
+        let w = Workdir::new();
+        w.copy_dir(&sample, "data");
+        let mut args = vec!["run", "--data", "data"];
+        args.extend(extra);
+        assert_engines_agree(&w, &remote, &args);
+    }
+}
+
+#[test]
+fn every_shipped_query_gives_the_same_csv_on_both_engines() {
+    let Some(remote) = remote() else { return };
+    let w = Workdir::new();
+    examples(&w);
+    w.run_ok(&["run", "--data", "input", "--max-reject-rate", "1", "--out", "out", "--no-report"]);
+    let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let mut files: Vec<_> = std::fs::read_dir(&queries)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for file in files {
+        let file = file.display().to_string();
+        let local = w.run_ok(&["query", &file, "--run", "out", "--format", "csv"]);
+        let spark = w.run_ok(&[
+            "query", &file, "--run", "out", "--format", "csv", "--engine", "spark",
+            "--spark-remote", &remote,
+        ]);
+        assert_eq!(
+            String::from_utf8_lossy(&local.stdout),
+            String::from_utf8_lossy(&spark.stdout),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn explain_prints_the_sql_it_sends() {
+    let Some(remote) = remote() else { return };
+    let w = Workdir::new();
+    examples(&w);
+    let out = w.run_ok(&[
+        "run", "--data", "input", "--max-reject-rate", "1", "--out", "out", "--engine", "spark",
+        "--spark-remote", &remote, "--explain",
+    ]);
+    let sql = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "CREATE OR REPLACE TEMPORARY VIEW `checked_transfers`",
+        "CREATE OR REPLACE TEMPORARY VIEW `addresses`",
+        "ROW_NUMBER() OVER (PARTITION BY chain, tx_hash, transfer_index ORDER BY _file, _row)",
+        "COUNT(DISTINCT sender) AS senders",
+    ] {
+        assert!(sql.contains(needle), "missing {needle:?} in\n{sql}");
+    }
+}
+
+#[test]
+fn an_unreachable_server_is_one_line_exit_7_and_nothing_published() {
+    let w = Workdir::new();
+    examples(&w);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let remote = format!("sc://127.0.0.1:{port}");
+    let err = w.run_fails(
+        &["run", "--data", "input", "--out", "out", "--engine", "spark", "--spark-remote", &remote],
+        7,
+    );
+    assert!(err.contains(&remote), "{err}");
+    assert!(!w.path("out").exists(), "nothing published");
+    // a remote that is not a Spark Connect URL is a usage error
+    w.run_fails(
+        &["run", "--data", "input", "--engine", "spark", "--spark-remote", "http://x"],
+        2,
+    );
+    // and --engine spark without a remote names the flag
+    let err = w.run_fails(&["run", "--data", "input", "--engine", "spark"], 2);
+    assert!(err.contains("--spark-remote"), "{err}");
+}
+
+#[test]
+fn refusals_name_the_path_or_the_query() {
+    let Some(remote) = remote() else { return };
+    let w = Workdir::new();
+    examples(&w);
+    w.run_ok(&["run", "--data", "input", "--max-reject-rate", "1", "--out", "out", "--no-report"]);
+    // SQL the server rejects (past the allow-list): exit 7 naming the file
+    w.write("bad.sql", "SELECT no_such_column FROM revenue");
+    let err = w.run_fails(
+        &["query", "bad.sql", "--run", "out", "--engine", "spark", "--spark-remote", &remote],
+        7,
+    );
+    assert!(err.contains("bad.sql") && err.contains(&remote), "{err}");
+    // SQL the allow-list refuses never reaches the server
+    w.write("evil.sql", "SELECT * FROM read_parquet('/etc/passwd')");
+    w.run_fails(
+        &["query", "evil.sql", "--run", "out", "--engine", "spark", "--spark-remote", &remote],
+        2,
+    );
+}
+
+/// Opt-in: the same comparison against Apache Spark 4
+/// (`SCAMTRENDS_SPARK4_REMOTE=sc://127.0.0.1:15003`; docs/scale-out.md).
+#[test]
+fn apache_spark_4_agrees_when_asked() {
+    let Ok(remote) = std::env::var("SCAMTRENDS_SPARK4_REMOTE") else {
+        return;
+    };
+    let w = Workdir::new();
+    examples(&w);
+    assert_engines_agree(&w, &remote, &["run", "--data", "input", "--max-reject-rate", "1"]);
+    let w = Workdir::new();
+    messy_export(&w);
+    assert_engines_agree(&w, &remote, &["run", "--data", "gen", "--max-reject-rate", "1"]);
+}
