@@ -28,8 +28,7 @@ pub fn config_from_cli(args: ValidateArgs) -> Result<ValidateConfig> {
 pub fn run(args: ValidateArgs) -> Result<()> {
     let engine = crate::commands::engine::engine_of(&args.engine)?;
     let config = config_from_cli(args)?;
-    let (summary, verdict) =
-        crate::job::validate(&config.inputs, &config.checks, engine.as_ref())?;
+    let (summary, verdict) = crate::job::validate(&config.inputs, &config.checks, engine.as_ref())?;
     print_validation(&summary)?;
     verdict
 }

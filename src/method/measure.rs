@@ -82,8 +82,16 @@ pub fn revenue_aggregates(revenue: LazyFrame, keys: &[&str]) -> LazyFrame {
             .n_unique()
             .cast(DataType::Int64)
             .alias("senders"),
-        (col("usd_micro").median() / lit(MICROS)).alias("median_deposit_usd"),
+        median_dollars(col("usd_micro").median()).alias("median_deposit_usd"),
     ])
+}
+
+/// A median of micro-dollars in dollars. One expression for every engine:
+/// polars turns the division by a literal into a multiplication by its
+/// reciprocal (974351295 µ$ → 974.3512949999999), so an engine that
+/// divided in Rust would differ in the last bit.
+pub fn median_dollars(median_micros: Expr) -> Expr {
+    median_micros / lit(MICROS)
 }
 
 /// The median of integer values from its two middle values (equal for an
@@ -329,7 +337,7 @@ pub fn loss_aggregates(reports: LazyFrame, period: Period) -> LazyFrame {
         })]);
     let losses = per_report.group_by(exprs(&keys)).agg([
         col("loss_usd").sum().alias("loss_micro"),
-        (col("loss_usd").median() / lit(MICROS)).alias("median_loss_usd"),
+        median_dollars(col("loss_usd").median()).alias("median_loss_usd"),
     ]);
     counts.join(
         losses,

@@ -30,7 +30,9 @@ fn remote() -> Option<String> {
             match start_sail() {
                 Some(r) => Some(r),
                 None if std::env::var("CI").is_ok() => {
-                    panic!("CI: Sail is needed for the Spark engine tests (pip install pysail==0.7.2)")
+                    panic!(
+                        "CI: Sail is needed for the Spark engine tests (pip install pysail==0.7.2)"
+                    )
                 }
                 None => {
                     eprintln!("SKIPPED: no Sail on PATH and no SCAMTRENDS_SPARK_REMOTE");
@@ -54,9 +56,16 @@ fn start_sail() -> Option<String> {
     std::thread::spawn(move || {
         use std::os::unix::process::CommandExt;
         let mut cmd = Command::new("sail");
-        cmd.args(["spark", "server", "--ip", "127.0.0.1", "--port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        cmd.args([
+            "spark",
+            "server",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
         // SAFETY: prctl is async-signal-safe; nothing else runs in the child.
         unsafe {
             cmd.pre_exec(|| {
@@ -101,15 +110,25 @@ fn outputs(w: &Workdir, out: &str) -> Vec<(String, String)> {
     files
 }
 
-/// Run `args` on both engines into `local/` and `spark/` and require the
+/// Run `args` on both engines (kept as `local/` and `spark/`) and require the
 /// same output files with the same bytes; returns the Workdir for more checks.
 fn assert_engines_agree(w: &Workdir, remote: &str, args: &[&str]) {
+    // both runs write `out/` (the report quotes the command, --out included)
     let mut local = args.to_vec();
-    local.extend(["--out", "local"]);
+    local.extend(["--out", "out"]);
     w.run_ok(&local);
+    std::fs::rename(w.path("out"), w.path("local")).expect("rename local");
     let mut spark = args.to_vec();
-    spark.extend(["--out", "spark", "--engine", "spark", "--spark-remote", remote]);
+    spark.extend([
+        "--out",
+        "out",
+        "--engine",
+        "spark",
+        "--spark-remote",
+        remote,
+    ]);
     w.run_ok(&spark);
+    std::fs::rename(w.path("out"), w.path("spark")).expect("rename spark");
     let (a, b) = (outputs(w, "local"), outputs(w, "spark"));
     let names = |v: &[(String, String)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
     assert_eq!(names(&a), names(&b), "the same output files");
@@ -128,7 +147,10 @@ fn assert_engines_agree(w: &Workdir, remote: &str, args: &[&str]) {
             );
         }
     }
-    assert!(differ.is_empty(), "outputs differ between engines: {differ:?}");
+    assert!(
+        differ.is_empty(),
+        "outputs differ between engines: {differ:?}"
+    );
     let manifest = w.manifest("spark");
     assert_eq!(manifest["engine"]["name"], "spark");
     assert_eq!(manifest["engine"]["remote"], remote);
@@ -146,7 +168,11 @@ fn the_worked_examples_are_byte_identical() {
     let Some(remote) = remote() else { return };
     let w = Workdir::new();
     examples(&w);
-    assert_engines_agree(&w, &remote, &["run", "--data", "input", "--max-reject-rate", "1"]);
+    assert_engines_agree(
+        &w,
+        &remote,
+        &["run", "--data", "input", "--max-reject-rate", "1"],
+    );
     // and they are the expected figures (spec_examples checks the local run)
     let total = w.table("spark/revenue_total.parquet");
     assert!(total.height() > 0);
@@ -154,16 +180,55 @@ fn the_worked_examples_are_byte_identical() {
 
 /// A generated CSV export: three timestamp styles across the files,
 /// duplicates across files, mixed-case addresses, bad rows, unpriced and
-/// internal flows; one file gzip-compressed.
+/// internal flows; one file gzip-, one zstd-compressed.
 fn messy_export(w: &Workdir) {
     w.run_ok(&[
         "generate", "--rows", "20000", "--seed", "7", "--files", "3", "--format", "csv", "--out",
         "gen",
     ]);
+    copy_scam_rows(
+        w,
+        "gen/transfers/part-0000.csv",
+        "gen/transfers/part-0002.csv",
+        25,
+    );
     let part = w.path("gen/transfers/part-0001.csv");
     let status = Command::new("gzip").arg(&part).status().expect("gzip");
     assert!(status.success());
     assert!(w.path("gen/transfers/part-0001.csv.gz").exists());
+    let part = w.path("gen/transfers/part-0002.csv");
+    let zst = w.path("gen/transfers/part-0002.csv.zst");
+    let plain = std::fs::read(&part).expect("read part");
+    std::fs::write(&zst, zstd::encode_all(&plain[..], 3).expect("zstd")).expect("write zst");
+    std::fs::remove_file(&part).expect("remove plain part");
+}
+
+/// Append the first `n` rows of `from` that pay a reported address to
+/// `to`: duplicates across files that de-duplication must drop.
+fn copy_scam_rows(w: &Workdir, from: &str, to: &str, n: usize) {
+    let reports = std::fs::read_to_string(w.path("gen/reports.csv")).expect("reports");
+    let reported: std::collections::HashSet<String> = reports
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(3))
+        .map(str::to_lowercase)
+        .collect();
+    let rows = std::fs::read_to_string(w.path(from)).expect("transfers");
+    let copies: String = rows
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            l.split(',')
+                .nth(5)
+                .is_some_and(|a| reported.contains(&a.trim().to_lowercase()))
+        })
+        .take(n)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(!copies.is_empty(), "the export pays some reported address");
+    let mut target = std::fs::read_to_string(w.path(to)).expect("target");
+    target.push_str(&copies);
+    std::fs::write(w.path(to), target).expect("write target");
 }
 
 #[test]
@@ -171,9 +236,16 @@ fn a_messy_generated_export_is_byte_identical() {
     let Some(remote) = remote() else { return };
     let w = Workdir::new();
     messy_export(&w);
-    assert_engines_agree(&w, &remote, &["run", "--data", "gen", "--max-reject-rate", "1"]);
+    assert_engines_agree(
+        &w,
+        &remote,
+        &["run", "--data", "gen", "--max-reject-rate", "1"],
+    );
     let rejects = w.table("spark/rejects.parquet");
-    assert!(rejects.height() > 0, "the generator's bad rows are rejected");
+    assert!(
+        rejects.height() > 0,
+        "the generator's bad rows are rejected"
+    );
     let manifest = w.manifest("spark");
     let dups: u64 = manifest["inputs"]
         .as_array()
@@ -190,7 +262,14 @@ fn the_sample_data_agrees_under_every_parameter() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     for extra in [
         &["--period", "month", "--region-level", "continent"][..],
-        &["--period", "year", "--region-level", "country", "--labels-as-of", "2024-06-30"][..],
+        &[
+            "--period",
+            "year",
+            "--region-level",
+            "country",
+            "--labels-as-of",
+            "2024-06-30",
+        ][..],
         &["--from", "2023-04-01", "--to", "2024-09-30"][..],
     ] {
         let w = Workdir::new();
@@ -205,8 +284,17 @@ fn the_sample_data_agrees_under_every_parameter() {
 fn every_shipped_query_gives_the_same_csv_on_both_engines() {
     let Some(remote) = remote() else { return };
     let w = Workdir::new();
-    examples(&w);
-    w.run_ok(&["run", "--data", "input", "--max-reject-rate", "1", "--out", "out", "--no-report"]);
+    messy_export(&w);
+    w.run_ok(&[
+        "run",
+        "--data",
+        "gen",
+        "--max-reject-rate",
+        "1",
+        "--out",
+        "out",
+        "--no-report",
+    ]);
     let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
     let mut files: Vec<_> = std::fs::read_dir(&queries)
         .unwrap()
@@ -219,8 +307,16 @@ fn every_shipped_query_gives_the_same_csv_on_both_engines() {
         let file = file.display().to_string();
         let local = w.run_ok(&["query", &file, "--run", "out", "--format", "csv"]);
         let spark = w.run_ok(&[
-            "query", &file, "--run", "out", "--format", "csv", "--engine", "spark",
-            "--spark-remote", &remote,
+            "query",
+            &file,
+            "--run",
+            "out",
+            "--format",
+            "csv",
+            "--engine",
+            "spark",
+            "--spark-remote",
+            &remote,
         ]);
         assert_eq!(
             String::from_utf8_lossy(&local.stdout),
@@ -236,8 +332,18 @@ fn explain_prints_the_sql_it_sends() {
     let w = Workdir::new();
     examples(&w);
     let out = w.run_ok(&[
-        "run", "--data", "input", "--max-reject-rate", "1", "--out", "out", "--engine", "spark",
-        "--spark-remote", &remote, "--explain",
+        "run",
+        "--data",
+        "input",
+        "--max-reject-rate",
+        "1",
+        "--out",
+        "out",
+        "--engine",
+        "spark",
+        "--spark-remote",
+        &remote,
+        "--explain",
     ]);
     let sql = String::from_utf8_lossy(&out.stdout);
     for needle in [
@@ -261,14 +367,32 @@ fn an_unreachable_server_is_one_line_exit_7_and_nothing_published() {
         .port();
     let remote = format!("sc://127.0.0.1:{port}");
     let err = w.run_fails(
-        &["run", "--data", "input", "--out", "out", "--engine", "spark", "--spark-remote", &remote],
+        &[
+            "run",
+            "--data",
+            "input",
+            "--out",
+            "out",
+            "--engine",
+            "spark",
+            "--spark-remote",
+            &remote,
+        ],
         7,
     );
     assert!(err.contains(&remote), "{err}");
     assert!(!w.path("out").exists(), "nothing published");
     // a remote that is not a Spark Connect URL is a usage error
     w.run_fails(
-        &["run", "--data", "input", "--engine", "spark", "--spark-remote", "http://x"],
+        &[
+            "run",
+            "--data",
+            "input",
+            "--engine",
+            "spark",
+            "--spark-remote",
+            "http://x",
+        ],
         2,
     );
     // and --engine spark without a remote names the flag
@@ -281,18 +405,45 @@ fn refusals_name_the_path_or_the_query() {
     let Some(remote) = remote() else { return };
     let w = Workdir::new();
     examples(&w);
-    w.run_ok(&["run", "--data", "input", "--max-reject-rate", "1", "--out", "out", "--no-report"]);
+    w.run_ok(&[
+        "run",
+        "--data",
+        "input",
+        "--max-reject-rate",
+        "1",
+        "--out",
+        "out",
+        "--no-report",
+    ]);
     // SQL the server rejects (past the allow-list): exit 7 naming the file
     w.write("bad.sql", "SELECT no_such_column FROM revenue");
     let err = w.run_fails(
-        &["query", "bad.sql", "--run", "out", "--engine", "spark", "--spark-remote", &remote],
+        &[
+            "query",
+            "bad.sql",
+            "--run",
+            "out",
+            "--engine",
+            "spark",
+            "--spark-remote",
+            &remote,
+        ],
         7,
     );
     assert!(err.contains("bad.sql") && err.contains(&remote), "{err}");
     // SQL the allow-list refuses never reaches the server
     w.write("evil.sql", "SELECT * FROM read_parquet('/etc/passwd')");
     w.run_fails(
-        &["query", "evil.sql", "--run", "out", "--engine", "spark", "--spark-remote", &remote],
+        &[
+            "query",
+            "evil.sql",
+            "--run",
+            "out",
+            "--engine",
+            "spark",
+            "--spark-remote",
+            &remote,
+        ],
         2,
     );
 }
@@ -306,8 +457,16 @@ fn apache_spark_4_agrees_when_asked() {
     };
     let w = Workdir::new();
     examples(&w);
-    assert_engines_agree(&w, &remote, &["run", "--data", "input", "--max-reject-rate", "1"]);
+    assert_engines_agree(
+        &w,
+        &remote,
+        &["run", "--data", "input", "--max-reject-rate", "1"],
+    );
     let w = Workdir::new();
     messy_export(&w);
-    assert_engines_agree(&w, &remote, &["run", "--data", "gen", "--max-reject-rate", "1"]);
+    assert_engines_agree(
+        &w,
+        &remote,
+        &["run", "--data", "gen", "--max-reject-rate", "1"],
+    );
 }

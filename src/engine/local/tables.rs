@@ -13,11 +13,11 @@ use crate::engine::local::ingest::{GROUP_ROWS, Ingested, first_per_identity};
 use crate::engine::local::scam_index::{ScamIndex, with_attribution};
 use crate::engine::local::{dedupe, order, senders};
 use crate::method::attribute::{attribute_addresses, reports_as_of};
+use crate::method::measure::ensure_sums_fit;
 use crate::method::measure::{
     attributed_transfers, by_year, classify_flows, internal_aggregates, reported_losses,
     revenue_rows, rollup, with_internal_flows, with_periods, with_revenue_share, with_yoy,
 };
-use crate::method::measure::ensure_sums_fit;
 use crate::method::pricing::{daily_prices, to_micros, usable_prices, value_transfers};
 use crate::method::taxonomy::Taxonomy;
 use crate::model::{MethodParams, Period};

@@ -94,20 +94,77 @@ pub fn to_frame_as_is(batches: &[RecordBatch]) -> Result<DataFrame> {
     let mut columns = Vec::new();
     for (i, field) in schema.fields().iter().enumerate() {
         let arrays: Vec<ArrayRef> = batches.iter().map(|b| b.column(i).clone()).collect();
+        if let Some(col) = temporal(field.name(), field.data_type(), &arrays)? {
+            columns.push(col);
+            continue;
+        }
         let want = match field.data_type() {
             t if t.is_integer() => Want::Int,
             t if t.is_floating() || matches!(t, ArrowType::Decimal128(_, _)) => Want::Float,
             ArrowType::Boolean => Want::Bool,
             _ => Want::Text,
         };
-        let mut col = column(field.name(), &arrays, want)?;
-        if matches!(field.data_type(), ArrowType::Date32) {
-            col = col.cast(&DataType::Date)?;
-        }
-        columns.push(col);
+        columns.push(column(field.name(), &arrays, want)?);
     }
     let height = columns.first().map_or(0, |c| c.len());
     Ok(DataFrame::new(height, columns)?)
+}
+
+/// Dates and timestamps by their stored integers (days; units since the
+/// epoch), typed as polars types them: no time-zone database is needed to
+/// move a UTC instant.
+fn temporal(name: &str, dtype: &ArrowType, arrays: &[ArrayRef]) -> Result<Option<Column>> {
+    use arrow::datatypes::TimeUnit as Unit;
+    let (storage, target) = match dtype {
+        ArrowType::Date32 => (ArrowType::Int32, DataType::Date),
+        ArrowType::Timestamp(unit, tz) => {
+            let unit = match unit {
+                Unit::Millisecond => TimeUnit::Milliseconds,
+                Unit::Microsecond => TimeUnit::Microseconds,
+                Unit::Nanosecond => TimeUnit::Nanoseconds,
+                Unit::Second => return Ok(None),
+            };
+            let zone = tz.as_deref().map(|z| match z {
+                "+00:00" | "Z" | "Etc/UTC" => "UTC",
+                z => z,
+            });
+            let zone = TimeZone::opt_try_new(zone)?;
+            (ArrowType::Int64, DataType::Datetime(unit, zone))
+        }
+        _ => return Ok(None),
+    };
+    let mut out: Vec<Option<i64>> = Vec::new();
+    for a in arrays {
+        let data = a
+            .to_data()
+            .into_builder()
+            .data_type(storage.clone())
+            .build()?;
+        let ints = arrow::array::make_array(data);
+        let ints = cast(&ints, &ArrowType::Int64)?;
+        let v = ints.as_primitive::<Int64Type>();
+        out.extend((0..v.len()).map(|i| v.is_valid(i).then(|| v.value(i))));
+    }
+    let target = narrowed(target, &mut out);
+    let column = Column::new(PlSmallStr::from(name), out).cast(&target)?;
+    Ok(Some(column))
+}
+
+/// Spark has one timestamp unit (µs), so a published millisecond column
+/// comes back widened; every timestamp the method publishes is in
+/// milliseconds (`block_time`). A µs column whose values are all whole
+/// milliseconds is returned in ms, as polars returns it from the table.
+fn narrowed(target: DataType, values: &mut [Option<i64>]) -> DataType {
+    let DataType::Datetime(TimeUnit::Microseconds, zone) = target else {
+        return target;
+    };
+    if values.iter().flatten().any(|v| v % 1000 != 0) {
+        return DataType::Datetime(TimeUnit::Microseconds, zone);
+    }
+    for v in values.iter_mut().flatten() {
+        *v /= 1000;
+    }
+    DataType::Datetime(TimeUnit::Milliseconds, zone)
 }
 
 #[cfg(test)]

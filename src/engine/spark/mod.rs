@@ -25,11 +25,10 @@ use crate::engine::spark::sql::{FileView, IMPLAUSIBLE_AMOUNT, IMPLAUSIBLE_LOSS, 
 use crate::engine::{AfterLoad, Computed, Engine, LoadSummary, TableSource};
 use crate::error::{bad_input, engine_error};
 use crate::method::measure::{
-    LOSS_KEYS, attributed_transfers, ensure_sums_fit, finish_losses, finish_rollup,
+    LOSS_KEYS, attributed_transfers, ensure_sums_fit, finish_losses, finish_rollup, median_dollars,
     median_of_middles, with_internal_flows, with_periods, with_revenue_share, with_yoy,
 };
 use crate::method::period::label_expr;
-use crate::method::pricing::MICROS;
 use crate::method::regions::region_of;
 use crate::method::validate::rule_specs;
 use crate::model::{FileCounts, InputFile, InputKind, MethodParams, Period, RegionLevel};
@@ -108,17 +107,19 @@ impl Engine for SparkEngine {
             let addresses = loaded.count("SELECT COUNT(*) AS n FROM addresses")?;
             let total = loaded.revenue_total(params.period)?;
             crate::log::info(format!("labels as of {date}: {addresses} scam addresses"));
-            frames.push(total.lazy().select([
-                lit(date.to_string())
-                    .str()
-                    .to_date(StrptimeOptions::default())
-                    .alias("labels_as_of"),
-                col("period"),
-                col("period_start"),
-                col("revenue_usd"),
-                col("deposits"),
-                lit(addresses).cast(DataType::Int64).alias("scam_addresses"),
-            ]));
+            frames.push(
+                total.lazy().select([
+                    lit(date.to_string())
+                        .str()
+                        .to_date(StrptimeOptions::default())
+                        .alias("labels_as_of"),
+                    col("period"),
+                    col("period_start"),
+                    col("revenue_usd"),
+                    col("deposits"),
+                    lit(addresses).cast(DataType::Int64).alias("scam_addresses"),
+                ]),
+            );
         }
         let table = concat(frames, UnionArgs::default())?
             .sort(["labels_as_of", "period"], SortMultipleOptions::default())
@@ -227,8 +228,7 @@ fn needs_conversion(inputs: &ResolvedInputs) -> bool {
             !m.columns.is_empty()
                 || !m.constants.is_empty()
                 || m.timestamp_format.is_some()
-                || m
-                    .format
+                || m.format
                     .as_deref()
                     .is_some_and(|f| f != crate::names::PRESET_CANONICAL)
         })
@@ -274,7 +274,9 @@ impl Loaded<'_> {
     /// client, with the taxonomy and region table every engine shares.
     fn map_labels(&mut self, level: RegionLevel) -> Result<()> {
         let labels = to_frame(
-            &self.server.collect("reading the labels", &sql::labels_query())?,
+            &self
+                .server
+                .collect("reading the labels", &sql::labels_query())?,
             &[("scam_type", Want::Text), ("n", Want::Int)],
         )?;
         let taxonomy = &self.inputs.taxonomy;
@@ -324,7 +326,10 @@ impl Loaded<'_> {
     }
 
     fn count(&self, query: &str) -> Result<i64> {
-        let df = to_frame(&self.server.collect("counting", query)?, &[("n", Want::Int)])?;
+        let df = to_frame(
+            &self.server.collect("counting", query)?,
+            &[("n", Want::Int)],
+        )?;
         Ok(df.column("n")?.i64()?.get(0).unwrap_or(0))
     }
 
@@ -384,7 +389,11 @@ impl Loaded<'_> {
             let kind = kind_named(inputs.get(i).unwrap_or(""))?;
             let path = usize::try_from(file_no.get(i).unwrap_or(-1))
                 .ok()
-                .and_then(|f| self.files(kind).get(f).map(|f| f.path.display().to_string()));
+                .and_then(|f| {
+                    self.files(kind)
+                        .get(f)
+                        .map(|f| f.path.display().to_string())
+                });
             files.push(path);
             let (reason, column) = match rules.get(i).unwrap_or(i64::MIN) {
                 IMPLAUSIBLE_LOSS => ("implausible_usd", "loss_amount"),
@@ -394,7 +403,9 @@ impl Loaded<'_> {
                     let rule = usize::try_from(k)
                         .ok()
                         .and_then(|k| specs.get(k).copied())
-                        .ok_or_else(|| anyhow::anyhow!("the server returned rule {k} for {kind:?}"))?;
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("the server returned rule {k} for {kind:?}")
+                        })?;
                     (rule.reason, rule.column)
                 }
             };
@@ -425,9 +436,7 @@ impl Loaded<'_> {
     /// Row accounting per input file, in the manifest's order.
     fn counts(&self, rejects: &DataFrame) -> Result<Vec<FileCounts>> {
         let raw = to_frame(
-            &self
-                .server
-                .collect("counting rows", &sql::counts_query())?,
+            &self.server.collect("counting rows", &sql::counts_query())?,
             &[
                 ("input", Want::Text),
                 ("_file", Want::Int),
@@ -672,11 +681,14 @@ fn with_median(df: DataFrame, name: &str) -> Result<DataFrame> {
     let median: Float64Chunked = lo
         .iter()
         .zip(hi.iter())
-        .map(|(l, h)| Some(median_of_middles(l?, h?) / MICROS))
+        .map(|(l, h)| Some(median_of_middles(l?, h?)))
         .collect();
     let mut df = df.drop_many(["median_lo", "median_hi"]);
     df.with_column(median.with_name(name.into()).into_column())?;
-    Ok(df)
+    Ok(df
+        .lazy()
+        .with_column(median_dollars(col(name)).alias(name))
+        .collect()?)
 }
 
 /// Rows of one level, `start` as the `period_start` date.

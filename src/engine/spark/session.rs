@@ -17,6 +17,14 @@ use crate::model::FileFormat;
 /// The oldest server major version the SQL is written for.
 const MIN_MAJOR: u32 = 4;
 
+/// Session settings the SQL relies on: timestamps read and shown in UTC,
+/// and ANSI mode, so an overflow or a bad cast fails instead of becoming
+/// NULL (the SQL says `TRY_CAST` where NULL is meant).
+const SETTINGS: [(&str, &str); 2] = [
+    ("spark.sql.session.timeZone", "UTC"),
+    ("spark.sql.ansi.enabled", "true"),
+];
+
 /// A session on one server.
 pub struct Server {
     session: SparkSession,
@@ -32,7 +40,10 @@ fn first_line(err: &dyn std::fmt::Display) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let mut line = line.trim().to_string();
     if line.len() > 400 {
-        let cut = (0..=400).rev().find(|i| line.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=400)
+            .rev()
+            .find(|i| line.is_char_boundary(*i))
+            .unwrap_or(0);
         line.truncate(cut);
         line.push('…');
     }
@@ -48,6 +59,7 @@ impl Server {
                 first_line(e)
             ))
         };
+        probe(remote).map_err(|e| unreachable(&e))?;
         let session = SparkSession::builder()
             .remote(remote)
             .get_or_create()
@@ -69,9 +81,22 @@ impl Server {
             version,
             explain,
         };
-        server.execute("SET spark.sql.session.timeZone = UTC")?;
-        server.execute("SET spark.sql.ansi.enabled = true")?;
+        for (key, value) in SETTINGS {
+            server.set(key, value)?;
+        }
         Ok(server)
+    }
+
+    /// Set a session configuration (Sail takes these only through the
+    /// configuration call, not as SQL `SET`).
+    fn set(&self, key: &str, value: &str) -> Result<()> {
+        if self.explain {
+            println!("-- session setting {key} = {value}\n");
+        }
+        self.session
+            .conf()
+            .set(key, value)
+            .map_err(|e| self.refused(&format!("refused the setting {key}"), &e))
     }
 
     fn refused(&self, what: &str, err: &dyn std::fmt::Display) -> anyhow::Error {
@@ -128,7 +153,7 @@ impl Server {
         let reader = self.session.read();
         let df = match format {
             FileFormat::Parquet => reader.format("parquet").load(Some(&location)),
-            FileFormat::Csv | FileFormat::CsvGz => reader
+            FileFormat::Csv | FileFormat::CsvGz | FileFormat::CsvZst => reader
                 .format("csv")
                 .option("header", "true")
                 .option("escape", "\"")
@@ -136,7 +161,7 @@ impl Server {
                 .load(Some(&location)),
             other => {
                 return Err(crate::error::bad_input(format!(
-                    "{}: --engine spark reads CSV, CSV.gz and Parquet in the canonical layout, not {other:?}; \
+                    "{}: --engine spark reads CSV, CSV.gz, CSV.zst and Parquet in the canonical layout, not {other:?}; \
                      run it on the local engine, or convert it first (docs/scale-out.md)",
                     path.display()
                 )));
@@ -157,6 +182,51 @@ impl Server {
         }
         columns_of(&schema)
     }
+}
+
+/// How long the first TCP connection may take. The client retries an
+/// unavailable server for minutes (as pyspark does, for a cluster that is
+/// restarting); a server that is not listening at all is reported at once.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `sc://HOST[:PORT][/;params]` → `(HOST, PORT)`, 15002 by default.
+pub fn host_port(remote: &str) -> Option<(String, u16)> {
+    let rest = remote.strip_prefix("sc://")?;
+    let authority = rest.split(['/', ';']).next()?;
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        Some(p) => p.parse().ok()?,
+        None => 15002,
+    };
+    (!host.is_empty()).then(|| (host.to_string(), port))
+}
+
+/// Fail fast when nothing listens at the remote.
+fn probe(remote: &str) -> std::io::Result<()> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let (host, port) = host_port(remote).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not an sc://HOST:PORT URL",
+        )
+    })?;
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no address for the host");
+    for addr in (host.as_str(), port).to_socket_addrs()? {
+        match TcpStream::connect_timeout(&addr, PROBE_TIMEOUT) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// The path as the server opens it: absolute for a local file (the server
@@ -192,4 +262,31 @@ fn columns_of(schema: &SparkType) -> Result<Vec<(String, SourceType)>> {
             (f.name.clone(), t)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remotes_name_a_host_and_a_port() {
+        let hp = |r: &str| host_port(r);
+        assert_eq!(
+            hp("sc://127.0.0.1:15002"),
+            Some(("127.0.0.1".into(), 15002))
+        );
+        assert_eq!(
+            hp("sc://spark.example.org"),
+            Some(("spark.example.org".into(), 15002))
+        );
+        assert_eq!(
+            hp("sc://h:443/;use_ssl=true;token=x"),
+            Some(("h".into(), 443))
+        );
+        assert_eq!(hp("sc://[::1]:15003"), Some(("::1".into(), 15003)));
+        assert_eq!(hp("sc://[::1]"), Some(("::1".into(), 15002)));
+        assert_eq!(hp("http://h:1"), None);
+        assert_eq!(hp("sc://:1"), None);
+        assert_eq!(hp("sc://h:notaport"), None);
+    }
 }

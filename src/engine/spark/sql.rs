@@ -137,14 +137,16 @@ const DATETIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{
 
 /// Unix seconds from text, as `method::validate::timestamps` parses it:
 /// integer seconds (|n| < 2^40), RFC 3339 with `Z` or an offset, plain UTC
-/// `YYYY-MM-DD HH:MM:SS[.fff]`, and where allowed a bare date.
+/// `YYYY-MM-DD HH:MM:SS[.fff]`, and where allowed a bare date. Every part
+/// is read with `TRY_CAST`: `AND`/`OR` do not short-circuit on Sail, and in
+/// ANSI mode a `CAST` of the empty zone would fail the whole query.
 fn parse_timestamp(raw: &str, date_ok: bool) -> String {
     let days = |text: &str| format!("datediff(TRY_CAST({text} AS DATE), DATE '1970-01-01')");
-    let part = |from: usize| format!("CAST(substr({raw}, {from}, 2) AS INT)");
+    let part = |from: usize| format!("TRY_CAST(substr({raw}, {from}, 2) AS INT)");
     let zone = format!("regexp_extract({raw}, '{DATETIME}', 2)");
-    let zone_hours = format!("CAST(substr({zone}, 2, 2) AS INT)");
+    let zone_hours = format!("TRY_CAST(substr({zone}, 2, 2) AS INT)");
     let zone_minutes = format!(
-        "CASE WHEN length({zone}) = 3 THEN 0 ELSE CAST(substr({zone}, length({zone}) - 1, 2) AS INT) END"
+        "CASE WHEN length({zone}) = 3 THEN 0 ELSE TRY_CAST(substr({zone}, length({zone}) - 1, 2) AS INT) END"
     );
     let offset = format!(
         "CASE WHEN {zone} IN ('', 'Z', 'z') THEN 0 \
@@ -160,7 +162,7 @@ fn parse_timestamp(raw: &str, date_ok: bool) -> String {
     };
     format!(
         "CASE WHEN {raw} RLIKE '^-?0*[0-9]{{1,13}}$' THEN \
-         (CASE WHEN abs(CAST({raw} AS BIGINT)) < 1099511627776 THEN CAST({raw} AS BIGINT) END) \
+         (CASE WHEN abs(TRY_CAST({raw} AS BIGINT)) < 1099511627776 THEN TRY_CAST({raw} AS BIGINT) END) \
          WHEN {raw} RLIKE '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN {bare_date} \
          WHEN {raw} RLIKE '{DATETIME}' THEN \
          (CASE WHEN {h} <= 23 AND {m} <= 59 AND {s} <= 59 AND {valid_zone} THEN \
@@ -231,12 +233,20 @@ fn typed_file(kind: InputKind, view: &FileView) -> String {
             Some(t) => {
                 inner.push(format!("{} AS {raw}", raw_text(c.name)));
                 if t != SourceType::Text {
-                    inner.push(format!("{} AS {}", ident(c.name), ident(&format!("{}__src", c.name))));
+                    inner.push(format!(
+                        "{} AS {}",
+                        ident(c.name),
+                        ident(&format!("{}__src", c.name))
+                    ));
                 }
             }
             None => inner.push(format!("CAST(NULL AS STRING) AS {raw}")),
         }
-        outer.push(format!("{} AS {}", typed(c.kind, c.name, source), ident(c.name)));
+        outer.push(format!(
+            "{} AS {}",
+            typed(c.kind, c.name, source),
+            ident(c.name)
+        ));
         outer.push(raw);
     }
     format!(
@@ -254,9 +264,9 @@ fn broken(rule: &RuleSpec) -> String {
     match rule.broken {
         Broken::Missing => format!("{raw} IS NULL"),
         Broken::Unparsed => format!("{raw} IS NOT NULL AND {value} IS NULL"),
-        Broken::NotFinite => format!(
-            "(isnan({value}) OR {value} > {MAX_DOUBLE} OR {value} < -{MAX_DOUBLE})"
-        ),
+        Broken::NotFinite => {
+            format!("(isnan({value}) OR {value} > {MAX_DOUBLE} OR {value} < -{MAX_DOUBLE})")
+        }
         Broken::Negative => format!("{value} < 0"),
         Broken::AboveMaxUsd => format!("{value} > 1.0E12"),
     }
@@ -293,8 +303,15 @@ fn empty_typed(kind: InputKind) -> String {
         "CAST(NULL AS INT) AS _row".to_string(),
     ];
     for c in kind.columns() {
-        cols.push(format!("{} AS {}", typed(c.kind, c.name, None), ident(c.name)));
-        cols.push(format!("CAST(NULL AS STRING) AS {}", ident(&raw_name(c.name))));
+        cols.push(format!(
+            "{} AS {}",
+            typed(c.kind, c.name, None),
+            ident(c.name)
+        ));
+        cols.push(format!(
+            "CAST(NULL AS STRING) AS {}",
+            ident(&raw_name(c.name))
+        ));
     }
     format!("SELECT {} WHERE 1 = 0", cols.join(", "))
 }
@@ -762,7 +779,10 @@ mod tests {
             ],
         };
         let sql = typed_file(InputKind::Transfers, &view);
-        assert!(sql.contains("CAST(`amount__src` AS DOUBLE) AS `amount`"), "{sql}");
+        assert!(
+            sql.contains("CAST(`amount__src` AS DOUBLE) AS `amount`"),
+            "{sql}"
+        );
         assert!(sql.contains("unix_seconds(`block_time__src`)"));
         assert!(sql.contains("CAST(NULL AS STRING) AS `chain__raw`"));
         assert!(sql.starts_with("SELECT _file, _row"));
