@@ -137,8 +137,15 @@ impl Server {
     pub fn collect(&self, what: &str, sql: &str) -> Result<Vec<RecordBatch>> {
         self.show(sql);
         let fail = |e: &dyn std::fmt::Display| self.refused(&format!("{what} failed"), e);
+        let started = std::time::Instant::now();
         let df = self.session.sql(sql).map_err(|e| fail(&e))?;
-        df.collect_record_batches().map_err(|e| fail(&e))
+        let batches = df.collect_record_batches().map_err(|e| fail(&e))?;
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        crate::log::info(format!(
+            "engine spark: {what}: {rows} rows in {} ms",
+            started.elapsed().as_millis()
+        ));
+        Ok(batches)
     }
 
     /// Register one input file as view `view`; returns its columns and
