@@ -645,16 +645,19 @@ fn levels(period: Period) -> Vec<(usize, &'static str, bool, bool)> {
 pub fn rollups_query(period: Period) -> String {
     let rows: Vec<String> = levels(period)
         .into_iter()
-        .map(|(level, start, t, r)| {
-            format!(
-                "SELECT {level} AS level, {start} AS start, {} AS scam_type, {} AS region, usd_micro, \
-                 concat(chain, char(31), from_address) AS sender FROM flows WHERE flow = 'revenue'",
-                if t { "scam_type" } else { "CAST(NULL AS STRING)" },
-                if r { "region" } else { "CAST(NULL AS STRING)" }
-            )
-        })
+        .map(|(level, start, t, r)| format!("({level}, {}, {t}, {r})", start == "year_start"))
         .collect();
-    let long = format!("({})", rows.join(" UNION ALL "));
+    // one pass over the flows, each row repeated once per level (a UNION
+    // of eight SELECTs would compute the flows eight times)
+    let long = format!(
+        "(SELECT l.level, CASE WHEN l.yearly THEN f.year_start ELSE f.period_start END AS start, \
+         CASE WHEN l.by_type THEN f.scam_type END AS scam_type, \
+         CASE WHEN l.by_region THEN f.region END AS region, f.usd_micro, \
+         concat(f.chain, char(31), f.from_address) AS sender \
+         FROM (SELECT * FROM flows WHERE flow = 'revenue') f \
+         CROSS JOIN (VALUES {}) AS l(level, yearly, by_type, by_region))",
+        rows.join(", ")
+    );
     format!(
         "{} ORDER BY level, start, scam_type, region",
         middles(
@@ -668,19 +671,17 @@ pub fn rollups_query(period: Period) -> String {
 
 /// Internal flows per period (level 0) and per year (level 1).
 pub fn internal_query(period: Period) -> String {
-    let mut parts = vec![
-        "SELECT 0 AS level, period_start AS start, COUNT(*) AS internal_transfers, \
-         COALESCE(SUM(usd_micro), 0) AS internal_micro FROM flows WHERE flow = 'internal' GROUP BY period_start"
-            .to_string(),
-    ];
-    if period != Period::Year {
-        parts.push(
-            "SELECT 1, year_start, COUNT(*), COALESCE(SUM(usd_micro), 0) FROM flows \
-             WHERE flow = 'internal' GROUP BY year_start"
-                .to_string(),
-        );
-    }
-    parts.join(" UNION ALL ")
+    let levels = match period {
+        Period::Year => "(0, false)",
+        _ => "(0, false), (1, true)",
+    };
+    format!(
+        "SELECT level, start, COUNT(*) AS internal_transfers, \
+         COALESCE(SUM(usd_micro), 0) AS internal_micro FROM \
+         (SELECT l.level, CASE WHEN l.yearly THEN f.year_start ELSE f.period_start END AS start, \
+         f.usd_micro FROM (SELECT * FROM flows WHERE flow = 'internal') f \
+         CROSS JOIN (VALUES {levels}) AS l(level, yearly)) GROUP BY level, start"
+    )
 }
 
 /// `reported_losses` aggregates per period (level 0) and year (level 1).
@@ -696,20 +697,17 @@ pub fn losses_query(shape: &Shape) -> String {
         true => String::new(),
         false => format!(" WHERE {}", range.join(" AND ")),
     };
-    let mut starts = vec![(0, period_start("reported_day", shape.period))];
-    if shape.period != Period::Year {
-        starts.push((1, period_start("reported_day", Period::Year)));
-    }
-    let long: Vec<String> = starts
-        .iter()
-        .map(|(level, start)| {
-            format!(
-                "SELECT {level} AS level, {start} AS start, scam_type, region, report_id, \
-                 concat(chain, char(31), address) AS addr, loss_usd FROM reports_used{filter}"
-            )
-        })
-        .collect();
-    let long = format!("({})", long.join(" UNION ALL "));
+    let levels = match shape.period {
+        Period::Year => "(0, false)",
+        _ => "(0, false), (1, true)",
+    };
+    let long = format!(
+        "(SELECT l.level, CASE WHEN l.yearly THEN {} ELSE {} END AS start, \
+         r.scam_type, r.region, r.report_id, concat(r.chain, char(31), r.address) AS addr, r.loss_usd \
+         FROM (SELECT * FROM reports_used{filter}) r CROSS JOIN (VALUES {levels}) AS l(level, yearly))",
+        period_start("r.reported_day", Period::Year),
+        period_start("r.reported_day", shape.period)
+    );
     let keys = "level, start, scam_type, region";
     let per_report = format!(
         "(SELECT {keys}, report_id, CAST(round(MAX(loss_usd) * CAST(1000000 AS DOUBLE)) AS BIGINT) AS loss \
