@@ -153,6 +153,12 @@ pub struct EngineArgs {
     /// With --engine spark: print every SQL statement sent to the server.
     #[arg(long)]
     pub explain: bool,
+    /// With --engine spark: a directory or URI the server writes the
+    /// scam-bound transfers to once, so later queries do not re-read the
+    /// exports [default: a temporary directory when the server is on this
+    /// machine; none otherwise]. Example: --spark-staging s3a://bucket/tmp
+    #[arg(long, value_name = "DIR|URI")]
+    pub spark_staging: Option<String>,
 }
 
 /// `--engine` values.

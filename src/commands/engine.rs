@@ -1,4 +1,4 @@
-//! `--engine`, `--spark-remote` and `--explain` → the engine a command runs
+//! `--engine`, `--spark-remote`, `--spark-staging` and `--explain` → the engine a command runs
 //! on. The remote may also come from `SPARK_REMOTE`, as pyspark reads it.
 
 use anyhow::Result;
@@ -18,8 +18,10 @@ pub fn engine_of(args: &EngineArgs) -> Result<Box<dyn Engine>> {
             if args.explain {
                 return Err(usage("--explain prints the SQL of --engine spark"));
             }
-            if args.spark_remote.is_some() {
-                return Err(usage("--spark-remote goes with --engine spark"));
+            if args.spark_remote.is_some() || args.spark_staging.is_some() {
+                return Err(usage(
+                    "--spark-remote and --spark-staging go with --engine spark",
+                ));
             }
             Ok(Box::new(LocalEngine))
         }
@@ -43,6 +45,7 @@ fn spark(args: &EngineArgs) -> Result<Box<dyn Engine>> {
     Ok(Box::new(crate::engine::spark::SparkEngine {
         remote,
         explain: args.explain,
+        staging: args.spark_staging.clone(),
     }))
 }
 

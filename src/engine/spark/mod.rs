@@ -12,6 +12,7 @@
 pub mod frames;
 pub mod session;
 pub mod sql;
+pub mod staging;
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ use polars::prelude::*;
 use crate::engine::spark::frames::{Want, to_frame, to_frame_as_is};
 use crate::engine::spark::session::Server;
 use crate::engine::spark::sql::{FileView, IMPLAUSIBLE_AMOUNT, IMPLAUSIBLE_LOSS, Shape};
+use crate::engine::spark::staging::Staging;
 use crate::engine::{AfterLoad, Computed, Engine, LoadSummary, TableSource};
 use crate::error::{bad_input, engine_error};
 use crate::method::measure::{
@@ -42,6 +44,8 @@ pub struct SparkEngine {
     pub remote: String,
     /// Print the SQL as it is sent.
     pub explain: bool,
+    /// `--spark-staging`: where the server materialises the scam-bound rows.
+    pub staging: Option<String>,
 }
 
 /// The kinds in the order the manifest lists their files.
@@ -53,6 +57,7 @@ struct Loaded<'a> {
     inputs: &'a ResolvedInputs,
     shape: Shape,
     unmatched: BTreeMap<String, u64>,
+    staging: Option<Staging>,
 }
 
 impl Engine for SparkEngine {
@@ -157,17 +162,21 @@ impl SparkEngine {
             "engine spark: {} (Spark {})",
             server.remote, server.version
         ));
+        let staging = Staging::choose(self.staging.as_deref(), &self.remote)?;
         let mut views = Vec::new();
         for kind in KINDS {
             let mut of_kind = Vec::new();
             for (i, file) in files_of(&files, kind).iter().enumerate() {
                 let view = format!("src_{}_{i}", kind.name());
-                let columns = server.register(&view, &file.path, file.format)?;
+                let copy = numbered_copy(file, kind, i, staging.as_ref())?;
+                let path = copy.as_deref().unwrap_or(&file.path);
+                let columns = server.register(&view, path, file.format)?;
                 check_columns(file, kind, &columns)?;
                 of_kind.push(FileView {
                     file: i,
                     view,
                     columns,
+                    numbered: copy.is_some(),
                 });
             }
             views.push((kind, of_kind));
@@ -185,6 +194,7 @@ impl SparkEngine {
                 countries: Vec::new(),
             },
             unmatched: BTreeMap::new(),
+            staging,
         };
         let script = sql::views(&views, &loaded.shape);
         // the views up to the valued reports do not depend on the label map
@@ -195,6 +205,50 @@ impl SparkEngine {
         loaded.create_views(true)?;
         Ok(loaded)
     }
+}
+
+/// A Parquet file of more than one row group, copied with its row numbers
+/// ([`sql::ROW_COLUMN`]) into the staging directory: the server may read
+/// its row groups in any order. `None`: the file is registered as it is.
+fn numbered_copy(
+    file: &InputFile,
+    kind: InputKind,
+    i: usize,
+    staging: Option<&Staging>,
+) -> Result<Option<std::path::PathBuf>> {
+    if file.format != crate::model::FileFormat::Parquet || row_groups(&file.path)? <= 1 {
+        return Ok(None);
+    }
+    let Some(dir) = staging.and_then(Staging::local_dir) else {
+        return Err(bad_input(format!(
+            "{}: a Parquet file of several row groups needs --spark-staging DIR, a directory \
+             this machine and the server share: the server numbers such a file's rows in no fixed \
+             order, so scamtrends writes a row-numbered copy there (docs/scale-out.md)",
+            file.path.display()
+        )));
+    };
+    let target = dir.join(format!("{}-{i}.parquet", kind.name()));
+    let started = std::time::Instant::now();
+    staging::write_numbered(&file.path, &target, sql::ROW_COLUMN)?;
+    crate::log::info(format!(
+        "engine spark: {}: row-numbered copy in {} ms",
+        file.path.display(),
+        started.elapsed().as_millis()
+    ));
+    Ok(Some(target))
+}
+
+fn row_groups(path: &std::path::Path) -> Result<usize> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        bad_input(format!(
+            "{}: cannot read its Parquet footer: {e}",
+            path.display()
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    let mut reader = ParquetReader::new(file);
+    let metadata = reader.get_metadata().map_err(|e| cannot(&e))?;
+    Ok(metadata.row_groups.len())
 }
 
 /// The files of each kind (a store is read by the local engine).
@@ -321,6 +375,11 @@ impl Loaded<'_> {
         let start = script.iter().position(|(n, _)| n == first).unwrap_or(0);
         for (name, select) in &script[start..] {
             self.server.create_view(name, select)?;
+            if name == sql::MATERIALIZED
+                && let Some(staging) = &self.staging
+            {
+                self.server.materialize(name, &staging.next(name))?;
+            }
         }
         Ok(())
     }

@@ -148,6 +148,42 @@ impl Server {
         Ok(batches)
     }
 
+    /// Write view `view` to Parquet at `location` on the server and make
+    /// `view` read that copy.
+    pub fn materialize(&self, view: &str, location: &str) -> Result<()> {
+        if self.explain {
+            println!("-- {view}: written to {location} and read back from there\n");
+        }
+        let started = std::time::Instant::now();
+        let cannot = |what: &str, e: &dyn std::fmt::Display| {
+            engine_error(format!(
+                "Spark Connect server {} cannot {what} {location} (--spark-staging): {}",
+                self.remote,
+                first_line(e)
+            ))
+        };
+        let df = self
+            .session
+            .sql(&format!("SELECT * FROM {}", ident(view)))
+            .map_err(|e| cannot("write", &e))?;
+        df.write()
+            .mode("overwrite")
+            .format("parquet")
+            .save(Some(location))
+            .map_err(|e| cannot("write", &e))?;
+        self.session
+            .read()
+            .format("parquet")
+            .load(Some(location))
+            .create_or_replace_temp_view(view)
+            .map_err(|e| cannot("read", &e))?;
+        crate::log::info(format!(
+            "engine spark: {view} staged in {} ms",
+            started.elapsed().as_millis()
+        ));
+        Ok(())
+    }
+
     /// Register one input file as view `view`; returns its columns and
     /// their types as the server reads them (CSV: all text).
     pub fn register(

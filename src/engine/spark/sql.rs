@@ -14,6 +14,12 @@ use crate::method::pricing::FALLBACK_DAYS;
 use crate::method::validate::{Broken, ColumnKind, RuleSpec, raw_name, rule_specs};
 use crate::model::{InputKind, Period};
 
+/// The view written out once and read back when a staging location is
+/// known: everything after it (de-duplication, flows, every rollup, the
+/// attributed transfers) reads the few scam-bound rows instead of
+/// re-reading and re-validating every export (Sail has no `CACHE TABLE`).
+pub const MATERIALIZED: &str = "scam_bound";
+
 /// How a column of an input file is typed on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceType {
@@ -32,7 +38,14 @@ pub struct FileView {
     pub view: String,
     /// Columns present, with their server types.
     pub columns: Vec<(String, SourceType)>,
+    /// The file is a row-numbered copy: its rows carry [`ROW_COLUMN`].
+    pub numbered: bool,
 }
+
+/// The row number a row-numbered copy of a Parquet file carries (1-based,
+/// in file order): Sail reads a file of several row groups in parallel and
+/// numbers its rows in no fixed order.
+pub const ROW_COLUMN: &str = "_scamtrends_row";
 
 impl FileView {
     fn source_type(&self, name: &str) -> Option<SourceType> {
@@ -221,10 +234,11 @@ fn typed(kind: ColumnKind, name: &str, source: Option<SourceType>) -> String {
 /// One file's rows typed: `_file`, `_row` (1-based, in file order), each
 /// canonical column and its raw twin.
 fn typed_file(kind: InputKind, view: &FileView) -> String {
-    let mut inner = vec![
-        format!("{} AS _file", view.file),
-        "ROW_NUMBER() OVER (ORDER BY monotonically_increasing_id()) AS _row".to_string(),
-    ];
+    let row = match view.numbered {
+        true => format!("CAST({} AS INT) AS _row", ident(ROW_COLUMN)),
+        false => "ROW_NUMBER() OVER (ORDER BY monotonically_increasing_id()) AS _row".to_string(),
+    };
+    let mut inner = vec![format!("{} AS _file", view.file), row];
     let mut outer = vec!["_file".to_string(), "_row".to_string()];
     for c in kind.columns() {
         let raw = ident(&raw_name(c.name));
@@ -762,8 +776,8 @@ mod tests {
         assert!(text.contains("t.day >= 19000"));
         assert!(text.contains("('Romance', 'pig_butchering')"));
         assert!(text.contains("('pig_butchering', 0), ('other', 1)"));
-        assert!(rollups_query(Period::Quarter).contains("7 AS level"));
-        assert!(!rollups_query(Period::Year).contains("4 AS level"));
+        assert!(rollups_query(Period::Quarter).contains("(7, true, false, false)"));
+        assert!(!rollups_query(Period::Year).contains("(4, "));
     }
 
     #[test]
@@ -775,6 +789,7 @@ mod tests {
                 ("amount".into(), SourceType::Float),
                 ("block_time".into(), SourceType::Timestamp),
             ],
+            numbered: false,
         };
         let sql = typed_file(InputKind::Transfers, &view);
         assert!(
@@ -785,5 +800,18 @@ mod tests {
         assert!(sql.contains("CAST(NULL AS STRING) AS `chain__raw`"));
         assert!(sql.starts_with("SELECT _file, _row"));
         assert!(sql.contains("2 AS _file"));
+        assert!(sql.contains("ROW_NUMBER() OVER (ORDER BY monotonically_increasing_id())"));
+        let numbered = typed_file(
+            InputKind::Transfers,
+            &FileView {
+                numbered: true,
+                ..view
+            },
+        );
+        assert!(
+            numbered.contains("CAST(`_scamtrends_row` AS INT) AS _row"),
+            "{numbered}"
+        );
+        assert!(!numbered.contains("monotonically_increasing_id"));
     }
 }
