@@ -99,6 +99,46 @@ fn unique() -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
+/// Copy the Parquet file `from` to `to` with a 1-based row number column
+/// `row` in file order, streaming (the copy is written by polars, whose
+/// reader keeps file order).
+pub fn write_numbered(from: &Path, to: &Path, row: &str) -> Result<()> {
+    use polars::prelude::{
+        Engine, FileWriteFormat, LazyFrame, ParquetCompression, ParquetWriteOptions, PlRefPath,
+        RowIndex, ScanArgsParquet, SinkDestination, SinkTarget, UnifiedSinkArgs,
+    };
+    let args = ScanArgsParquet {
+        row_index: Some(RowIndex {
+            name: row.into(),
+            offset: 1,
+        }),
+        glob: false,
+        ..Default::default()
+    };
+    let source = PlRefPath::try_from_path(from)?;
+    let target = PlRefPath::try_from_path(to)?;
+    LazyFrame::scan_parquet(source, args)?
+        .sink(
+            SinkDestination::File {
+                target: SinkTarget::Path(target),
+            },
+            FileWriteFormat::Parquet(std::sync::Arc::new(ParquetWriteOptions {
+                compression: ParquetCompression::Lz4Raw,
+                ..Default::default()
+            })),
+            UnifiedSinkArgs::default(),
+        )?
+        .collect_with_engine(Engine::Streaming)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "writing a row-numbered copy of {} to {}: {e}",
+                from.display(),
+                to.display()
+            )
+        })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,44 +178,4 @@ mod tests {
         assert!(dir.root.starts_with(parent.path().to_str().unwrap()));
         assert!(Staging::choose(Some("/no/such/dir"), "sc://h:1").is_err());
     }
-}
-
-/// Copy the Parquet file `from` to `to` with a 1-based row number column
-/// `row` in file order, streaming (the copy is written by polars, whose
-/// reader keeps file order).
-pub fn write_numbered(from: &Path, to: &Path, row: &str) -> Result<()> {
-    use polars::prelude::{
-        Engine, FileWriteFormat, LazyFrame, ParquetCompression, ParquetWriteOptions, PlRefPath,
-        RowIndex, ScanArgsParquet, SinkDestination, SinkTarget, UnifiedSinkArgs,
-    };
-    let args = ScanArgsParquet {
-        row_index: Some(RowIndex {
-            name: row.into(),
-            offset: 1,
-        }),
-        glob: false,
-        ..Default::default()
-    };
-    let source = PlRefPath::try_from_path(from)?;
-    let target = PlRefPath::try_from_path(to)?;
-    LazyFrame::scan_parquet(source, args)?
-        .sink(
-            SinkDestination::File {
-                target: SinkTarget::Path(target),
-            },
-            FileWriteFormat::Parquet(std::sync::Arc::new(ParquetWriteOptions {
-                compression: ParquetCompression::Lz4Raw,
-                ..Default::default()
-            })),
-            UnifiedSinkArgs::default(),
-        )?
-        .collect_with_engine(Engine::Streaming)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "writing a row-numbered copy of {} to {}: {e}",
-                from.display(),
-                to.display()
-            )
-        })?;
-    Ok(())
 }
