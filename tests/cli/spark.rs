@@ -92,6 +92,16 @@ fn start_sail() -> Option<String> {
     None
 }
 
+/// Duplicates dropped over every input of a manifest.
+fn duplicates_dropped(manifest: &serde_json::Value) -> u64 {
+    manifest["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| i["duplicates_dropped"].as_u64().unwrap_or(0))
+        .sum()
+}
+
 /// Output files of a run directory and their SHA-256, from its manifest.
 fn outputs(w: &Workdir, out: &str) -> Vec<(String, String)> {
     let manifest = w.manifest(out);
@@ -247,13 +257,10 @@ fn a_messy_generated_export_is_byte_identical() {
         "the generator's bad rows are rejected"
     );
     let manifest = w.manifest("spark");
-    let dups: u64 = manifest["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["duplicates_dropped"].as_u64().unwrap_or(0))
-        .sum();
-    assert!(dups > 0, "duplicates across files are dropped");
+    assert!(
+        duplicates_dropped(&manifest) > 0,
+        "duplicates across files are dropped"
+    );
 }
 
 /// Parquet files of several row groups: Sail reads their row groups in
@@ -275,13 +282,10 @@ fn parquet_of_several_row_groups_is_byte_identical() {
     let rejects = w.table("spark/rejects.parquet");
     assert!(rejects.height() > 0);
     let manifest = w.manifest("spark");
-    let dups: u64 = manifest["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["duplicates_dropped"].as_u64().unwrap_or(0))
-        .sum();
-    assert!(dups > 0, "duplicates across files are dropped");
+    assert!(
+        duplicates_dropped(&manifest) > 0,
+        "duplicates across files are dropped"
+    );
 }
 
 #[test]
