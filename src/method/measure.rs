@@ -8,6 +8,7 @@
 //! by the engine). Out: lazy frames of the §7 tables, sorted by their keys.
 //! No I/O, no collect.
 
+use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::method::period::{label_expr, previous_year_start_expr, start_expr};
@@ -375,6 +376,30 @@ pub fn ensure_sums_fit(micros: &Int64Chunked, what: &str) -> anyhow::Result<()> 
         )));
     }
     Ok(())
+}
+
+/// One label vintage's rows of the revisions table from its
+/// `revenue_total`: `labels_as_of, period, period_start, revenue_usd,
+/// deposits, scam_addresses` (every engine builds them here).
+pub fn revision_rows(total: DataFrame, date: NaiveDate, addresses: i64) -> LazyFrame {
+    total.lazy().select([
+        lit(date.to_string())
+            .str()
+            .to_date(StrptimeOptions::default())
+            .alias("labels_as_of"),
+        col("period"),
+        col("period_start"),
+        col("revenue_usd"),
+        col("deposits"),
+        lit(addresses).cast(DataType::Int64).alias("scam_addresses"),
+    ])
+}
+
+/// The revisions table from every vintage's rows, sorted.
+pub fn revisions_table(frames: Vec<LazyFrame>) -> PolarsResult<DataFrame> {
+    concat(frames, UnionArgs::default())?
+        .sort(["labels_as_of", "period"], SortMultipleOptions::default())
+        .collect()
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ use crate::method::attribute::{attribute_addresses, reports_as_of};
 use crate::method::measure::ensure_sums_fit;
 use crate::method::measure::{
     attributed_transfers, by_year, classify_flows, internal_aggregates, reported_losses,
-    revenue_rows, rollup, with_internal_flows, with_periods, with_revenue_share, with_yoy,
+    revenue_rows, revision_rows, revisions_table, rollup, with_internal_flows, with_periods,
+    with_revenue_share, with_yoy,
 };
 use crate::method::pricing::{daily_prices, to_micros, usable_prices, value_transfers};
 use crate::method::taxonomy::Taxonomy;
@@ -240,25 +241,9 @@ pub fn revisions(
             "labels as of {date}: {} scam addresses",
             addresses.height()
         ));
-        frames.push(
-            totals.lazy().select([
-                lit(date.to_string())
-                    .str()
-                    .to_date(StrptimeOptions::default())
-                    .alias("labels_as_of"),
-                col("period"),
-                col("period_start"),
-                col("revenue_usd"),
-                col("deposits"),
-                lit(addresses.height() as i64)
-                    .cast(DataType::Int64)
-                    .alias("scam_addresses"),
-            ]),
-        );
+        frames.push(revision_rows(totals, *date, addresses.height() as i64));
     }
-    Ok(concat(frames, UnionArgs::default())?
-        .sort(["labels_as_of", "period"], SortMultipleOptions::default())
-        .collect()?)
+    Ok(revisions_table(frames)?)
 }
 
 #[cfg(test)]

@@ -28,7 +28,8 @@ use crate::engine::{AfterLoad, Computed, Engine, LoadSummary, TableSource};
 use crate::error::{bad_input, engine_error};
 use crate::method::measure::{
     LOSS_KEYS, attributed_transfers, ensure_sums_fit, finish_losses, finish_rollup, median_dollars,
-    median_of_middles, with_internal_flows, with_periods, with_revenue_share, with_yoy,
+    median_of_middles, revision_rows, revisions_table, with_internal_flows, with_periods,
+    with_revenue_share, with_yoy,
 };
 use crate::method::period::label_expr;
 use crate::method::regions::region_of;
@@ -112,23 +113,9 @@ impl Engine for SparkEngine {
             let addresses = loaded.count("SELECT COUNT(*) AS n FROM addresses")?;
             let total = loaded.revenue_total(params.period)?;
             crate::log::info(format!("labels as of {date}: {addresses} scam addresses"));
-            frames.push(
-                total.lazy().select([
-                    lit(date.to_string())
-                        .str()
-                        .to_date(StrptimeOptions::default())
-                        .alias("labels_as_of"),
-                    col("period"),
-                    col("period_start"),
-                    col("revenue_usd"),
-                    col("deposits"),
-                    lit(addresses).cast(DataType::Int64).alias("scam_addresses"),
-                ]),
-            );
+            frames.push(revision_rows(total, *date, addresses));
         }
-        let table = concat(frames, UnionArgs::default())?
-            .sort(["labels_as_of", "period"], SortMultipleOptions::default())
-            .collect()?;
+        let table = revisions_table(frames)?;
         Ok((summary, table))
     }
 
