@@ -30,7 +30,7 @@ use crate::store::codec::{decode_into, encode};
 pub type Target = fn(&[u8]);
 
 /// Every target, by the name of its `fuzz/fuzz_targets/<name>.rs`.
-pub const TARGETS: [(&str, Target); 8] = [
+pub const TARGETS: [(&str, Target); 9] = [
     ("csv_row", csv_row),
     ("timestamp", timestamp),
     ("ndjson", ndjson),
@@ -39,6 +39,7 @@ pub const TARGETS: [(&str, Target); 8] = [
     ("store_codec", store_codec),
     ("sql_allow_list", sql_allow_list),
     ("json_exports", json_exports),
+    ("python_literal", python_literal),
 ];
 
 /// CSV typing and validation: the field counts of a CSV text, and each
@@ -191,6 +192,37 @@ pub fn json_exports(data: &[u8]) {
     }
     for layout in [JsonLayout::Ransomwhere, JsonLayout::Chainabuse] {
         let _ = write_report_records(layout, records.iter().copied(), &mut Vec::new());
+    }
+}
+
+/// bitcoin-etl CSV cells (Python literals): any text parses or gives an
+/// error naming a position inside it, never a panic; what parses, read as
+/// a transaction's inputs and outputs, gives transfers without a panic.
+pub fn python_literal(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match crate::readers::utxo_csv::python_items(text) {
+        Ok(items) => {
+            let items = serde_json::Value::Array(items);
+            let tx = serde_json::json!({"hash": "h", "block_timestamp": "1",
+                "is_coinbase": false, "inputs": items, "outputs": items});
+            for row in crate::readers::utxo::utxo_transfers(&tx) {
+                assert_eq!(row[0], "bitcoin");
+            }
+        }
+        Err(e) => {
+            let at: usize = e
+                .rsplit("at character ")
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no position in {e:?}"));
+            assert!(
+                at >= 1 && at <= text.len() + 1,
+                "{e} for {} bytes",
+                text.len()
+            );
+        }
     }
 }
 

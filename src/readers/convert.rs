@@ -1,7 +1,8 @@
 //! Making a file scannable: compressed CSV is streamed to a decompressed
-//! temporary copy (its field counts found on the way), NDJSON and TagPacks
-//! are converted to CSV. The engine calls this explicitly for each file
-//! before it builds the file's plan.
+//! temporary copy (its field counts found on the way), NDJSON, TagPacks,
+//! BigQuery's nested Parquet and bitcoin-etl's CSV are converted to
+//! canonical CSV. The engine calls this explicitly for each file before it
+//! builds the file's plan.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -16,6 +17,7 @@ use crate::readers::csv_shape::ShapeCounter;
 use crate::readers::json_exports::{self, JsonLayout};
 use crate::readers::nested_parquet;
 use crate::readers::tokens::TokenRegistry;
+use crate::readers::utxo_csv;
 
 /// What a reader scans for one input file.
 #[derive(Debug, Clone)]
@@ -54,7 +56,10 @@ pub fn readable(
 ) -> Result<Readable> {
     let target = tmp.join(format!("{}.csv", file.sha256));
     let decoder: Box<dyn Read> = match file.format {
-        FileFormat::Csv => return Ok(Readable::file(file.path.clone(), file.shape.clone())),
+        FileFormat::Csv => {
+            let plain = Readable::file(file.path.clone(), file.shape.clone());
+            return utxo_csv(file, kind, plain, &target);
+        }
         FileFormat::Parquet => return parquet(file, kind, &target),
         FileFormat::Ndjson => return json_to_csv(file, kind, &target, tokens),
         FileFormat::TagPack => {
@@ -71,7 +76,34 @@ pub fn readable(
     };
     let shape = decompress_to(decoder, &target)
         .map_err(|e| bad_input(format!("{}: cannot decompress: {e}", file.path.display())))?;
-    Ok(Readable::file(target, Some(Arc::new(shape))))
+    let plain = Readable::file(target.clone(), Some(Arc::new(shape)));
+    utxo_csv(
+        file,
+        kind,
+        plain,
+        &tmp.join(format!("{}.utxo.csv", file.sha256)),
+    )
+}
+
+/// A transfers CSV as it is, unless its header is bitcoin-etl's
+/// transactions layout, which becomes canonical transfers at `target`.
+fn utxo_csv(file: &InputFile, kind: InputKind, csv: Readable, target: &Path) -> Result<Readable> {
+    let bad = |e: String| bad_input(format!("{}: {e}", file.path.display()));
+    if kind != InputKind::Transfers {
+        return Ok(csv);
+    }
+    let header = utxo_csv::csv_header(&csv.path).map_err(|e| bad(e.to_string()))?;
+    if !utxo_csv::is_bitcoin_etl_csv(&header) {
+        return Ok(csv);
+    }
+    let rows = utxo_csv::bitcoin_etl_csv_to_csv(&csv.path, target).map_err(bad)?;
+    Ok(converted(
+        file,
+        target,
+        JsonLayout::BitcoinEtl,
+        rows,
+        " (CSV)",
+    ))
 }
 
 /// A Parquet file as it is, unless it is BigQuery's nested Bitcoin

@@ -26,6 +26,7 @@ pub mod tagpack;
 pub mod tokens;
 pub mod tron;
 pub mod utxo;
+pub mod utxo_csv;
 
 use std::collections::HashMap;
 use std::sync::Arc;

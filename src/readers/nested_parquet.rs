@@ -3,6 +3,7 @@
 //! is streamed, each row turned into the JSON record `readers::utxo` reads
 //! (`NUMERIC` decimals as their exact integer text, the microsecond
 //! `TIMESTAMP` as Unix seconds), and written as canonical transfers CSV.
+//! The batch-by-batch writer is shared with bitcoin-etl's CSV (`utxo_csv`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -16,8 +17,8 @@ use crate::readers::json_rows::TRANSFER_HEADER;
 use crate::readers::ndjson::write_row;
 use crate::readers::utxo::utxo_transfers;
 
-/// The columns a transaction record needs.
-const COLUMNS: [&str; 5] = [
+/// The columns a transaction record needs (also bitcoin-etl's CSV, `utxo_csv`).
+pub const UTXO_COLUMNS: [&str; 5] = [
     "hash",
     "block_timestamp",
     "is_coinbase",
@@ -34,24 +35,53 @@ pub fn is_nested_utxo(schema: &Schema) -> bool {
 /// Convert the transactions of `source` into transfers CSV at `target`;
 /// returns the rows written.
 pub fn nested_utxo_to_csv(source: &Path, target: &Path) -> Result<u64, String> {
-    let file = File::create(target).map_err(|e| e.to_string())?;
-    let out = Arc::new(Mutex::new((BufWriter::with_capacity(1 << 20, file), 0u64)));
-    write_row(&mut lock(&out)?.0, TRANSFER_HEADER.into_iter()).map_err(|e| e.to_string())?;
-    let sink = Arc::clone(&out);
     let scan = LazyFrame::scan_parquet(
         PlRefPath::try_from_path(source).map_err(|e| e.to_string())?,
         ScanArgsParquet::default(),
     )
     .map_err(|e| e.to_string())?;
+    utxo_records_to_csv(scan, target, |columns, i, _| {
+        let mut record = Map::new();
+        for (name, c) in UTXO_COLUMNS.iter().zip(columns) {
+            record.insert(
+                (*name).to_string(),
+                json_of(c.get(i).map_err(|e| e.to_string())?),
+            );
+        }
+        Ok(Value::Object(record))
+    })
+}
+
+/// Builds the transaction record of row `i` of a batch's [`UTXO_COLUMNS`];
+/// the third argument is the row's 1-based number in the file.
+pub type RecordOf = fn(&[Column], usize, u64) -> Result<Value, String>;
+
+/// Stream `scan`'s [`UTXO_COLUMNS`] batch by batch, in file order, and
+/// write each row's transfers (`readers::utxo`) as canonical CSV at
+/// `target`; returns the rows written.
+pub fn utxo_records_to_csv(
+    scan: LazyFrame,
+    target: &Path,
+    record_of: RecordOf,
+) -> Result<u64, String> {
+    let file = File::create(target).map_err(|e| e.to_string())?;
+    let out = Arc::new(Mutex::new(Sink {
+        out: BufWriter::with_capacity(1 << 20, file),
+        written: 0,
+        read: 0,
+    }));
+    write_row(&mut lock(&out)?.out, TRANSFER_HEADER.into_iter()).map_err(|e| e.to_string())?;
+    let sink = Arc::clone(&out);
     let plan = scan
-        .select(COLUMNS.map(col))
+        .select(UTXO_COLUMNS.map(col))
         .sink_batches(
             PlanCallback::new(move |batch: DataFrame| {
                 let mut guard = sink
                     .lock()
                     .map_err(|_| polars_err!(ComputeError: "transfer writer poisoned"))?;
-                let (w, n) = &mut *guard;
-                *n += write_batch(&batch, w)?;
+                guard
+                    .write_batch(&batch, record_of)
+                    .map_err(|e| polars_err!(ComputeError: "{e}"))?;
                 Ok(false)
             }),
             true, // file order: row numbers in rejects must not depend on threads
@@ -61,31 +91,40 @@ pub fn nested_utxo_to_csv(source: &Path, target: &Path) -> Result<u64, String> {
     plan.collect_with_engine(Engine::Streaming)
         .map_err(|e| e.to_string())?;
     let mut guard = lock(&out)?;
-    guard.0.flush().map_err(|e| e.to_string())?;
-    Ok(guard.1)
+    guard.out.flush().map_err(|e| e.to_string())?;
+    Ok(guard.written)
+}
+
+struct Sink {
+    out: BufWriter<File>,
+    /// Transfer rows written.
+    written: u64,
+    /// Transaction records read.
+    read: u64,
+}
+
+impl Sink {
+    fn write_batch(&mut self, batch: &DataFrame, record_of: RecordOf) -> Result<(), String> {
+        let columns: Vec<Column> = UTXO_COLUMNS
+            .iter()
+            .map(|c| batch.column(c).map(|c| c.rechunk()))
+            .collect::<PolarsResult<_>>()
+            .map_err(|e| e.to_string())?;
+        for i in 0..batch.height() {
+            self.read += 1;
+            let record = record_of(&columns, i, self.read)?;
+            for row in utxo_transfers(&record) {
+                write_row(&mut self.out, row.iter().map(String::as_str))
+                    .map_err(|e| e.to_string())?;
+                self.written += 1;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, String> {
     m.lock().map_err(|_| "transfer writer poisoned".to_string())
-}
-
-fn write_batch(batch: &DataFrame, out: &mut impl Write) -> PolarsResult<u64> {
-    let columns: Vec<Column> = COLUMNS
-        .iter()
-        .map(|c| batch.column(c).map(|c| c.rechunk()))
-        .collect::<PolarsResult<_>>()?;
-    let mut n = 0;
-    for i in 0..batch.height() {
-        let mut record = Map::new();
-        for (name, c) in COLUMNS.iter().zip(&columns) {
-            record.insert((*name).to_string(), json_of(c.get(i)?));
-        }
-        for row in utxo_transfers(&Value::Object(record)) {
-            write_row(out, row.iter().map(String::as_str))?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }
 
 /// A Parquet value as the JSON the UTXO reader takes.

@@ -129,6 +129,75 @@ fn bigquery_nested_parquet_gives_the_same_transfers_as_bitcoin_etl() {
 }
 
 #[test]
+fn bitcoin_etl_csv_gives_the_same_transfers_as_its_ndjson() {
+    // the same four transactions as bitcoin-etl's CSV exporter writes them
+    // (inputs/outputs as Python dicts joined by `,`, CRLF), plain and gzipped
+    let csv = fixture("bitcoin_etl_csv/stream_50001_50002_transactions.csv");
+    let w = assert_blocks_50001_50002(&csv);
+    let out = w.run_ok(&["inspect", csv.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("layout: bitcoin-etl transactions (UTXO)"),
+        "{stdout}"
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &std::fs::read(&csv).unwrap()).unwrap();
+    let gz_path = w.write("stream.csv.gz", gz.finish().unwrap());
+    assert_blocks_50001_50002(&gz_path);
+}
+
+#[test]
+fn bitcoin_etl_csv_without_enrichment_names_the_outputs_spent() {
+    let w = Workdir::new();
+    let csv = fixture("bitcoin_etl_csv/block_50001_transactions.csv");
+    let reports = "R1,2010-04-01,bitcoin,1HaHTfmvoUW6i6nhJf8jJs6tU4cHNmBQHQ,sextortion,US,,t\n";
+    run_with(&w, csv.to_str().unwrap(), reports, "2010-04-10,BTC,0.1\n");
+    let t = w.table("out/attributed_transfers.parquet");
+    assert_eq!(
+        strings(&t, "from_address"),
+        [
+            "76a8d70a757be5055f60be076b683897cadaad6b7bdf78c43e39b9d59cb4a6ea:0+0dd0394c6240355f4e4b3c88028f678ed746cebee3b3e8509620733f018914c9:0",
+            "0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216:0",
+        ]
+    );
+    assert_eq!(strings(&t, "amount"), ["100.0", "50.0"]);
+}
+
+#[test]
+fn a_corrupt_bitcoin_etl_cell_fails_the_run_naming_row_and_column() {
+    let w = Workdir::new();
+    let csv = std::fs::read_to_string(fixture(
+        "bitcoin_etl_csv/stream_50001_50002_transactions.csv",
+    ))
+    .unwrap();
+    // the second transaction's output address loses its opening quote
+    let cut = csv.replacen("'addresses': ['1HaHT", "'addresses': [1HaHT", 1);
+    assert_ne!(cut, csv);
+    w.write("cut.csv", cut);
+    w.write("reports.csv", R_HEADER);
+    w.write("prices.csv", "date,asset,price_usd\n");
+    let err = w.run_fails(
+        &[
+            "run",
+            "--transfers",
+            "cut.csv",
+            "--reports",
+            "reports.csv",
+            "--prices",
+            "prices.csv",
+            "--out",
+            "out",
+        ],
+        3,
+    );
+    assert!(
+        err.contains("cut.csv") && err.contains("row 2, column outputs: not a Python literal"),
+        "{err}"
+    );
+    assert!(!w.path("out").exists());
+}
+
+#[test]
 fn unenriched_bitcoin_inputs_name_the_outputs_they_spend() {
     let w = Workdir::new();
     let batch = real().join("bitcoin_etl_block_50001/expected_transactions.json");
