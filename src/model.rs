@@ -196,6 +196,9 @@ pub struct CsvShape {
     pub rows: u64,
     /// Data rows whose field count differs from the header's: (row, fields).
     pub ragged: Vec<(u64, u32)>,
+    /// Record starts as (byte offset, data row), in file order: the first
+    /// data row, then one about every `csv_shape::CHECKPOINT_BYTES`.
+    pub checkpoints: Vec<(u64, u64)>,
 }
 
 /// Row accounting of one input file (METHODOLOGY §2:

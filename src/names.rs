@@ -8,6 +8,9 @@ pub const FILE: &str = "_file";
 pub const ROW: &str = "_row";
 /// Row of a scam-bound transfer's `to_address` in the attribution table.
 pub const ATTR: &str = "_attr";
+/// First column of a copy of some rows of a CSV: each row's number in the
+/// file it was copied from (`engine::local::prefilter`).
+pub const ROW_NUMBER: &str = "_scamtrends_row";
 
 /// Why a row was rejected, which column, and its raw value (null on valid rows).
 pub const REJECT_REASON: &str = "reject_reason";

@@ -33,6 +33,9 @@ pub struct Readable {
     pub rows: Option<u64>,
     /// `path` is Parquet (every copy we write is CSV).
     pub parquet: bool,
+    /// `path` is a copy of some of the file's rows, each numbered by its
+    /// first column (`engine::local::prefilter`), not by its position.
+    pub numbered: bool,
 }
 
 impl Readable {
@@ -43,6 +46,7 @@ impl Readable {
             layout: None,
             rows: None,
             parquet: false,
+            numbered: false,
         }
     }
 }
@@ -153,6 +157,7 @@ fn converted(
         layout: Some(layout),
         rows: Some(rows),
         parquet: false,
+        numbered: false,
     }
 }
 

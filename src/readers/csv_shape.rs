@@ -8,8 +8,16 @@
 //! quoted field may hold line feeds and `""` escapes, `\r\n` ends a line
 //! like `\n`, and text after the last line feed is a last record. Record 0 is
 //! the header; record `n` is the data row polars numbers `n` (`_row`).
+//!
+//! The same read leaves checkpoints: where the first data row starts, and
+//! then a record start about every [`CHECKPOINT_BYTES`], with its row
+//! number, so that a later pass can split the file into chunks at record
+//! boundaries and read them in parallel (`engine::local::prefilter`).
 
 pub use crate::model::CsvShape;
+
+/// Bytes between two checkpoints (at least; they sit at record starts).
+pub const CHECKPOINT_BYTES: u64 = 8 << 20;
 
 /// Counts fields while bytes stream past (feed chunks in order).
 #[derive(Debug, Default)]
@@ -27,6 +35,10 @@ pub struct ShapeCounter {
     slow: bool,
     /// Index of the current record (0: the header).
     record: u64,
+    /// Bytes fed before the current chunk.
+    offset: u64,
+    /// Bytes between checkpoints ([`CHECKPOINT_BYTES`]; smaller in tests).
+    every: u64,
     shape: CsvShape,
 }
 
@@ -35,6 +47,7 @@ impl ShapeCounter {
         ShapeCounter {
             field_start: true,
             fields: 1,
+            every: CHECKPOINT_BYTES,
             ..ShapeCounter::default()
         }
     }
@@ -44,10 +57,21 @@ impl ShapeCounter {
     /// pass; a line with quotes goes through the byte-by-byte state machine
     /// up to the end of its record.
     pub fn feed(&mut self, bytes: &[u8]) {
+        self.feed_chunk(bytes);
+        self.offset += bytes.len() as u64;
+    }
+
+    fn feed_chunk(&mut self, bytes: &[u8]) {
         let mut rest = bytes;
+        let base = self.offset;
+        let at = |rest: &[u8]| base + (bytes.len() - rest.len()) as u64;
         while !rest.is_empty() {
             if self.in_quotes || self.slow {
+                let before = self.record;
                 rest = self.feed_slow(rest);
+                if self.record != before {
+                    self.checkpoint(at(rest));
+                }
                 continue;
             }
             let end = memchr::memchr(b'\n', rest);
@@ -66,9 +90,19 @@ impl ShapeCounter {
                 Some(i) => {
                     self.end_record();
                     rest = &rest[i + 1..];
+                    self.checkpoint(at(rest));
                 }
                 None => return,
             }
+        }
+    }
+
+    /// A record starts at byte `at`: the first data row always, later ones
+    /// every [`CHECKPOINT_BYTES`].
+    fn checkpoint(&mut self, at: u64) {
+        let last = self.shape.checkpoints.last().map(|&(b, _)| b);
+        if last.is_none_or(|b| at - b >= self.every) {
+            self.shape.checkpoints.push((at, self.record));
         }
     }
 
@@ -214,8 +248,33 @@ mod tests {
             let mut c = ShapeCounter::new();
             c.feed(&bytes[..split]);
             c.feed(&bytes[split..]);
-            proptest::prop_assert_eq!(c.finish(), slow_shape(bytes));
+            let mut fast = c.finish();
+            fast.checkpoints.clear(); // the state machine alone leaves none
+            proptest::prop_assert_eq!(fast, slow_shape(bytes));
         }
+    }
+
+    #[test]
+    fn checkpoints_are_record_starts_with_their_rows() {
+        let text = b"h1,h2\n1,a\n\"x\ny\",b\n22,c\r\n3,d\n";
+        let mut c = ShapeCounter::new();
+        c.every = 1;
+        for piece in text.chunks(3) {
+            c.feed(piece);
+        }
+        let shape = c.finish();
+        let starts: Vec<(usize, u64)> = shape
+            .checkpoints
+            .iter()
+            .map(|&(b, r)| (b as usize, r))
+            .collect();
+        // every record start, the quoted line feed inside row 2 not one
+        assert_eq!(starts, [(6, 1), (10, 2), (18, 3), (24, 4), (28, 5)]);
+        assert_eq!(&text[18..24], b"22,c\r\n");
+        let mut sparse = ShapeCounter::new();
+        sparse.every = 10;
+        sparse.feed(text);
+        assert_eq!(sparse.finish().checkpoints, [(6, 1), (18, 3), (28, 5)]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::error::bad_input;
 use crate::method::validate::timestamps::parse_timestamp;
 use crate::method::validate::{ColumnKind, ColumnSpec, raw_name};
 use crate::model::{InputFile, InputKind};
-use crate::names::{PRESET_TOKEN_TRANSFERS, PRESET_TRANSACTIONS, ROW};
+use crate::names::{PRESET_TOKEN_TRANSFERS, PRESET_TRANSACTIONS, ROW, ROW_NUMBER};
 use crate::readers::convert::Readable;
 use crate::readers::ethereum_etl;
 use crate::readers::mapping::{KindMapping, parse_with_format};
@@ -125,12 +125,17 @@ fn scan_raw(file: &InputFile, readable: &Readable) -> Result<LazyFrame> {
         false => LazyCsvReader::new(path)
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
-            .with_row_index(row_index)
+            .with_row_index(row_index.filter(|_| !readable.numbered))
             .with_glob(false)
             .with_truncate_ragged_lines(true)
             .finish(),
     };
-    lf.map_err(|e| bad_input(format!("{}: cannot read: {e}", file.path.display())))
+    let lf = lf.map_err(|e| bad_input(format!("{}: cannot read: {e}", file.path.display())))?;
+    Ok(match readable.numbered {
+        // the rows' numbers in the file this copy was taken from
+        true => lf.rename([ROW_NUMBER], [ROW], true),
+        false => lf,
+    })
 }
 
 fn check_columns(file: &InputFile, kind: InputKind, schema: &Schema) -> Result<()> {

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Result;
 use polars::prelude::*;
 
+use crate::engine::local::prefilter;
 use crate::engine::local::scam_index::{ScamIndex, address_column, share_to_address};
 use crate::error::{ScamError, bad_input};
 use crate::model::{FileCounts, FileFormat, InputFile, InputKind};
@@ -83,6 +84,7 @@ pub fn load_transfers(
         .map(|f| readable(f, kind, tmp, tokens))
         .collect::<Result<Vec<_>>>()?;
     let budget = reject_budget(&files, &readables, max_reject_rate)?;
+    let keys = prefilter::ScamKeys::new(addresses)?;
     let spill = Spill::new(tmp);
     let bar = crate::log::progress(files.iter().map(|f| f.bytes).sum(), "streaming transfers");
     for (i, (file, readable)) in files.iter().zip(&readables).enumerate() {
@@ -95,7 +97,9 @@ pub fn load_transfers(
             spill: spill.clone(),
             ..TransferSink::default()
         }));
-        let plan = validated_frame(kind, file, readable, i, mapping, tokens)?
+        let reduced = prefilter::reduce(readable, mapping, &keys, tmp, &file.sha256)?;
+        let scanned = reduced.as_ref().map_or(readable, |r| &r.readable);
+        let plan = validated_frame(kind, file, scanned, i, mapping, tokens)?
             .with_column(index.row_expr())
             .select(kept_columns(kind, &TRANSFER_EXTRA))
             .sink_batches(TransferSink::callback(&sink), false, None)
@@ -107,6 +111,16 @@ pub fn load_transfers(
                 .lock()
                 .map_err(|_| anyhow::anyhow!("transfer sink poisoned"))?,
         );
+        if let Some(r) = &reduced {
+            // the rows left out were read (and valid): count them
+            done.rows_read = r.rows;
+            crate::log::memory(&format!(
+                "reading {} (the fast pass kept {} of {} rows)",
+                file.path.display(),
+                r.kept,
+                r.rows
+            ));
+        }
         if let (true, Some(b)) = (done.over_budget, budget) {
             return Err(early_stop(
                 &parts,
@@ -194,7 +208,7 @@ fn early_stop(
         "transfers: at least {rejected} of {} rows rejected ({:.1}% or more), above --max-reject-rate {rate}; stopped reading at row {} of {} (top reasons: {})",
         budget.total_rows,
         100.0 * rejected as f64 / budget.total_rows.max(1) as f64,
-        done.rows_read,
+        done.last_row,
         file.path.display(),
         top.join(", ")
     ))
@@ -373,6 +387,8 @@ pub(crate) fn compact_strings(df: DataFrame) -> PolarsResult<DataFrame> {
 pub struct TransferSink {
     /// Rows seen (= rows read from the file).
     pub rows_read: u64,
+    /// The highest row number seen (where an early stop stopped).
+    last_row: u64,
     /// Valid rows whose `to_address` is a scam address.
     kept: Vec<DataFrame>,
     /// Rejected rows (`REJECT_COLUMNS` only), in memory and spilled.
@@ -394,6 +410,9 @@ impl TransferSink {
     /// reading should stop.
     fn absorb(&mut self, batch: DataFrame) -> PolarsResult<bool> {
         self.rows_read += batch.height() as u64;
+        if let Some(last) = batch.column(ROW)?.i64()?.max() {
+            self.last_row = self.last_row.max(last.max(0) as u64);
+        }
         let rejected = batch.column(REJECT_REASON)?.is_not_null();
         let scam_bound = batch.column(ATTR)?.is_not_null() & !rejected.clone();
         if scam_bound.any() {

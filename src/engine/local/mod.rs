@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod inspect;
 pub mod load;
 pub mod order;
+pub mod prefilter;
 pub mod scam_index;
 pub mod senders;
 pub mod sql;

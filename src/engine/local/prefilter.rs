@@ -1,0 +1,475 @@
+//! The fast pass over a canonical transfers CSV (issue #15): most rows of an
+//! export are valid and reach no scam address, and all they contribute is
+//! their count. This pass reads the raw bytes in parallel chunks (split at
+//! the record starts the hashing read left, `readers::csv_shape`) and
+//! copies out only the rows that *may* matter: every row that might be
+//! rejected and every row whose `to_address` might be a scam address, each
+//! with its row number in front (`_scamtrends_row`). The ordinary plan
+//! (`readers::validated_frame`) then reads that small copy, so every value,
+//! rule and reject reason still comes from the one implementation of the
+//! method; this pass only decides what it can leave out.
+//!
+//! It leaves a row out only when it is certain: an ASCII line without
+//! quotes or stray `\r`, as many fields as the header, every required field
+//! present, numbers in plain digits that cannot break a rule, a timestamp
+//! the method's own parser accepts, and a `to_address` whose ASCII-lowercased
+//! text is no scam address's (a superset of the method's case rule, which
+//! lowercases some addresses and keeps others). Anything else is copied.
+//! A file whose header is not plainly the canonical layout, or a run with a
+//! column mapping, is read whole as before.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use rayon::prelude::*;
+use rustc_hash::FxBuildHasher;
+
+use crate::method::validate::ColumnKind;
+use crate::method::validate::timestamps::parse_timestamp;
+use crate::model::{CsvShape, InputKind};
+use crate::names::{PRESET_CANONICAL, ROW_NUMBER};
+use crate::readers::convert::Readable;
+use crate::readers::mapping::KindMapping;
+
+/// Turn the fast pass off (`SCAMTRENDS_NO_PREFILTER=1`): the benchmark and
+/// the tests compare both paths.
+const OFF: &str = "SCAMTRENDS_NO_PREFILTER";
+
+/// Chunks read at once (each up to `CHECKPOINT_BYTES` plus one record).
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// The ASCII-lowercased scam addresses, of every chain.
+pub struct ScamKeys(HashSet<Box<[u8]>, FxBuildHasher>);
+
+impl ScamKeys {
+    /// From the attribution table's `address` column.
+    pub fn new(addresses: &DataFrame) -> Result<ScamKeys> {
+        let mut keys = HashSet::with_hasher(FxBuildHasher);
+        for a in addresses.column("address")?.str()?.iter().flatten() {
+            keys.insert(a.as_bytes().to_ascii_lowercase().into_boxed_slice());
+        }
+        Ok(ScamKeys(keys))
+    }
+}
+
+/// The copy of a file's rows that may matter, and what the pass counted.
+pub struct Reduced {
+    /// The copy, read like the file (its `_row` from [`ROW_NUMBER`]).
+    pub readable: Readable,
+    /// Data rows of the whole file.
+    pub rows: u64,
+    /// Rows copied.
+    pub kept: u64,
+}
+
+/// Where each checked column sits in a row, and how it is checked.
+struct Layout {
+    fields: usize,
+    checks: Vec<(usize, ColumnKind, bool)>,
+    to_address: usize,
+}
+
+/// Copy the rows of `readable` that may matter into `tmp`; `None` when this
+/// file must be read whole (not a plain canonical CSV, a mapping, turned off).
+pub fn reduce(
+    readable: &Readable,
+    mapping: Option<&KindMapping>,
+    keys: &ScamKeys,
+    tmp: &Path,
+    name: &str,
+) -> Result<Option<Reduced>> {
+    let (Some(shape), false, None) = (&readable.shape, readable.parquet, readable.layout) else {
+        return Ok(None);
+    };
+    if std::env::var_os(OFF).is_some() || mapping.is_some_and(reshapes) {
+        return Ok(None);
+    }
+    let Some(&(data_start, 1)) = shape.checkpoints.first() else {
+        return Ok(None);
+    };
+    let file = File::open(&readable.path).with_context(|| readable.path.display().to_string())?;
+    let mut header = vec![0u8; data_start as usize];
+    file.read_exact_at(&mut header, 0)?;
+    let Some(layout) = layout_of(&header, shape) else {
+        return Ok(None);
+    };
+    let target = tmp.join(format!("{name}.reduced.csv"));
+    let (rows, kept) = copy_rows(&file, shape, &layout, keys, &header, &target)?;
+    if rows != shape.rows {
+        // the hashing read and this pass disagree on where records end:
+        // read the file whole rather than trust either
+        crate::log::info(format!(
+            "{}: fast pass counted {rows} rows, the hashing read {}; reading it whole",
+            readable.path.display(),
+            shape.rows
+        ));
+        return Ok(None);
+    }
+    let readable = Readable {
+        path: target,
+        numbered: true,
+        ..readable.clone()
+    };
+    Ok(Some(Reduced {
+        readable,
+        rows,
+        kept,
+    }))
+}
+
+/// A mapping that changes columns, constants, timestamps or the layout.
+fn reshapes(m: &KindMapping) -> bool {
+    !m.columns.is_empty()
+        || !m.constants.is_empty()
+        || m.timestamp_format.is_some()
+        || m.format.as_deref().is_some_and(|f| f != PRESET_CANONICAL)
+}
+
+/// The canonical columns' positions in a plain header (ASCII, no quotes,
+/// each name once, every required column present).
+fn layout_of(header: &[u8], shape: &CsvShape) -> Option<Layout> {
+    let line = header.strip_suffix(b"\n")?;
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if !line.is_ascii() || line.contains(&b'"') || line.contains(&b'\r') {
+        return None;
+    }
+    let names: Vec<&[u8]> = line.split(|&b| b == b',').collect();
+    if names.len() != shape.header_fields as usize {
+        return None;
+    }
+    let position = |name: &str| {
+        let mut found = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n == name.as_bytes());
+        match (found.next(), found.next()) {
+            (Some((i, _)), None) => Some(Some(i)),
+            (None, _) => Some(None),
+            _ => None, // a name twice: leave it to the reader
+        }
+    };
+    let mut checks = Vec::new();
+    for c in InputKind::Transfers.columns() {
+        match position(c.name)? {
+            Some(i) => checks.push((i, c.kind, c.required)),
+            None if c.required => return None,
+            None => {}
+        }
+    }
+    Some(Layout {
+        fields: names.len(),
+        checks,
+        to_address: position("to_address")??,
+    })
+}
+
+/// Stream the file's chunks through [`keep_row`], writing the copy; returns
+/// (rows read, rows copied).
+fn copy_rows(
+    file: &File,
+    shape: &CsvShape,
+    layout: &Layout,
+    keys: &ScamKeys,
+    header: &[u8],
+    target: &Path,
+) -> Result<(u64, u64)> {
+    let size = file.metadata()?.len();
+    let mut bounds: Vec<(u64, u64)> = shape.checkpoints.clone();
+    bounds.push((size, u64::MAX));
+    let chunks: Vec<(u64, u64, u64)> = bounds
+        .windows(2)
+        .map(|w| (w[0].0, w[1].0, w[0].1))
+        .filter(|(start, end, _)| end > start)
+        .collect();
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(target)?);
+    out.write_all(ROW_NUMBER.as_bytes())?;
+    out.write_all(b",")?;
+    out.write_all(header)?;
+    let (mut rows, mut kept) = (0u64, 0u64);
+    for group in chunks.chunks(CHUNKS_IN_FLIGHT) {
+        let done: Vec<Chunk> = group
+            .par_iter()
+            .map(|&(start, end, first_row)| read_chunk(file, start, end, first_row, layout, keys))
+            .collect::<std::io::Result<_>>()?;
+        for chunk in done {
+            out.write_all(&chunk.copy)?;
+            rows += chunk.rows;
+            kept += chunk.kept;
+        }
+    }
+    out.flush()?;
+    Ok((rows, kept))
+}
+
+/// What one chunk gave.
+struct Chunk {
+    copy: Vec<u8>,
+    rows: u64,
+    kept: u64,
+}
+
+fn read_chunk(
+    file: &File,
+    start: u64,
+    end: u64,
+    first_row: u64,
+    layout: &Layout,
+    keys: &ScamKeys,
+) -> std::io::Result<Chunk> {
+    let mut bytes = vec![0u8; (end - start) as usize];
+    file.read_exact_at(&mut bytes, start)?;
+    let mut chunk = Chunk {
+        copy: Vec::new(),
+        rows: 0,
+        kept: 0,
+    };
+    let mut rest: &[u8] = &bytes;
+    let mut scratch = Vec::new();
+    while !rest.is_empty() {
+        let line_end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = &rest[..line_end];
+        let (record, keep) = if memchr::memchr(b'"', line).is_some() {
+            (&rest[..quoted_record_end(rest)], true)
+        } else {
+            let len = (line_end + 1).min(rest.len());
+            (&rest[..len], keep_row(line, layout, keys, &mut scratch))
+        };
+        if keep {
+            let row = first_row + chunk.rows;
+            chunk.copy.extend_from_slice(row.to_string().as_bytes());
+            chunk.copy.push(b',');
+            chunk.copy.extend_from_slice(record);
+            if !record.ends_with(b"\n") {
+                chunk.copy.push(b'\n');
+            }
+            chunk.kept += 1;
+        }
+        chunk.rows += 1;
+        rest = &rest[record.len()..];
+    }
+    Ok(chunk)
+}
+
+/// Length of the record at the start of `bytes` (through its line feed)
+/// when it has quotes: a line feed inside a quoted field does not end it.
+/// The same rules as `readers::csv_shape`.
+fn quoted_record_end(bytes: &[u8]) -> usize {
+    let (mut in_quotes, mut after_quote, mut field_start) = (false, false, true);
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_quotes {
+            if b == b'"' {
+                in_quotes = false;
+                after_quote = true;
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_quotes = field_start || after_quote;
+                field_start = false;
+                after_quote = false;
+            }
+            b',' => {
+                field_start = true;
+                after_quote = false;
+            }
+            b'\n' => return i + 1,
+            _ => {
+                field_start = false;
+                after_quote = false;
+            }
+        }
+    }
+    bytes.len()
+}
+
+/// Whether a quote-free line must be copied: it may break a rule, or it may
+/// reach a scam address.
+fn keep_row(line: &[u8], layout: &Layout, keys: &ScamKeys, scratch: &mut Vec<u8>) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if !line.is_ascii() || line.contains(&b'\r') {
+        return true;
+    }
+    let mut fields = [&[][..]; 64];
+    let mut n = 0;
+    for field in line.split(|&b| b == b',') {
+        if n == fields.len() {
+            return true;
+        }
+        fields[n] = field;
+        n += 1;
+    }
+    if n != layout.fields {
+        return true;
+    }
+    let certain = layout
+        .checks
+        .iter()
+        .all(|&(i, kind, required)| certainly_valid(trim(fields[i]), kind, required));
+    if !certain {
+        return true;
+    }
+    scratch.clear();
+    scratch.extend(
+        trim(fields[layout.to_address])
+            .iter()
+            .map(u8::to_ascii_lowercase),
+    );
+    keys.0.contains(scratch.as_slice())
+}
+
+/// `str::trim` of ASCII text (which also trims vertical tab and form feed).
+fn trim(field: &[u8]) -> &[u8] {
+    std::str::from_utf8(field).map_or(field, |s| s.trim().as_bytes())
+}
+
+/// Whether a trimmed ASCII field certainly passes every rule of its column.
+fn certainly_valid(v: &[u8], kind: ColumnKind, required: bool) -> bool {
+    if v.is_empty() {
+        return !required;
+    }
+    match kind {
+        // below 10^15: finite, and no USD value above MAX_USD (10^12) either
+        ColumnKind::Float => plain_decimal(v, 12),
+        ColumnKind::Integer => v.len() <= 18 && v.iter().all(u8::is_ascii_digit),
+        ColumnKind::Timestamp(date_ok) => std::str::from_utf8(v)
+            .ok()
+            .and_then(|s| parse_timestamp(s, date_ok))
+            .is_some(),
+        _ => true,
+    }
+}
+
+/// Digits, optionally `.` and more digits: at most `int_digits` before the
+/// point and 30 after it (no sign, exponent or spelling the cast could read
+/// differently).
+fn plain_decimal(v: &[u8], int_digits: usize) -> bool {
+    let (int, frac) = match memchr::memchr(b'.', v) {
+        Some(p) => (&v[..p], Some(&v[p + 1..])),
+        None => (v, None),
+    };
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    !int.is_empty()
+        && int.len() <= int_digits
+        && digits(int)
+        && frac.is_none_or(|f| !f.is_empty() && f.len() <= 30 && digits(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout() -> Layout {
+        let header = b"chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\n";
+        let shape = CsvShape {
+            header_fields: 9,
+            ..CsvShape::default()
+        };
+        layout_of(header, &shape).unwrap()
+    }
+
+    fn keys() -> ScamKeys {
+        let df = df!("chain" => ["ethereum", "tron"], "address" => ["0xabc", "TScam"]).unwrap();
+        ScamKeys::new(&df).unwrap()
+    }
+
+    fn keep(line: &str) -> bool {
+        keep_row(line.as_bytes(), &layout(), &keys(), &mut Vec::new())
+    }
+
+    const OK: &str = "tron,h1,0,2024-01-01 00:00:00,TFrom,TOther,USDT,10.5,10.5";
+
+    #[test]
+    fn a_plain_valid_row_to_no_scam_address_is_left_out() {
+        assert!(!keep(OK));
+        assert!(!keep(&format!("{OK}\r")));
+        assert!(!keep("tron,h1,,1704067200, TFrom ,TOther,usdt,0,"));
+    }
+
+    #[test]
+    fn rows_to_a_scam_address_are_copied_whatever_their_case() {
+        assert!(keep("tron,h1,0,1704067200,TFrom,TScam,USDT,1,"));
+        assert!(keep("ethereum,h1,0,1704067200,0xF,0xABC,USDT,1,"));
+        // base58 is case-sensitive, but the superset copies it anyway
+        assert!(keep("tron,h1,0,1704067200,TFrom, tscam ,USDT,1,"));
+    }
+
+    #[test]
+    fn rows_that_may_break_a_rule_are_copied() {
+        for bad in [
+            "tron,,0,1704067200,TFrom,TOther,USDT,1,",
+            "tron,h1,0,31/12/2023,TFrom,TOther,USDT,1,",
+            "tron,h1,-1,1704067200,TFrom,TOther,USDT,1,",
+            "tron,h1,0,1704067200,TFrom,TOther,USDT,-1,",
+            "tron,h1,0,1704067200,TFrom,TOther,USDT,1e400,",
+            "tron,h1,0,1704067200,TFrom,TOther,USDT,1000000000000000000,",
+            "tron,h1,0,1704067200,TFrom,TOther,USDT,1,1000000000000",
+            "tron,h1,0,1704067200,TFrom,TOther,USDT,.5,",
+            "tron,h1,0,1704067200,TFrom,TOther,USDT,1,,extra",
+            "tron,h1,0,1704067200,TFrom,TOther,USDT,1",
+            "tron,h1,0,1704067200,TFrom,TÖther,USDT,1,",
+            "tron,h1,0,1704067200,TFrom,TOther\rx,USDT,1,",
+            "",
+        ] {
+            assert!(keep(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_quoted_record_ends_at_its_first_line_feed_outside_quotes() {
+        let text = b"a,\"x\ny\",\"q\"\"\n\",b\nnext\n";
+        assert_eq!(quoted_record_end(text), 17);
+        assert_eq!(&text[17..], b"next\n");
+        assert_eq!(
+            quoted_record_end(b"a,b\"c\nd"),
+            6,
+            "a quote mid-field is text"
+        );
+    }
+
+    #[test]
+    fn a_header_that_is_not_plainly_canonical_is_read_whole() {
+        let shape = |n| CsvShape {
+            header_fields: n,
+            ..CsvShape::default()
+        };
+        assert!(layout_of(b"\"chain\",tx_hash\n", &shape(2)).is_none());
+        assert!(
+            layout_of(
+                b"chain,tx_hash,block_time,from_address,asset,amount\n",
+                &shape(6)
+            )
+            .is_none()
+        );
+        assert!(
+            layout_of(
+                b"chain,tx_hash,block_time,from_address,to_address,asset,amount,amount\n",
+                &shape(8)
+            )
+            .is_none()
+        );
+        let ok = layout_of(
+            b"amount,asset,to_address,from_address,block_time,tx_hash,chain,memo\r\n",
+            &shape(8),
+        )
+        .unwrap();
+        assert_eq!(ok.to_address, 2);
+        assert_eq!(ok.fields, 8);
+    }
+
+    #[test]
+    fn numbers_are_certain_only_in_plain_digits() {
+        assert!(plain_decimal(b"0", 12));
+        assert!(plain_decimal(b"123.456", 12));
+        assert!(!plain_decimal(b"1.", 12));
+        assert!(!plain_decimal(b"+1", 12));
+        assert!(!plain_decimal(b"1_0", 12));
+        assert!(!plain_decimal(b"NaN", 12));
+        assert!(!plain_decimal(b"1234567890123", 12));
+    }
+}
