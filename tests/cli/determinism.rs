@@ -228,3 +228,125 @@ fn generate_is_deterministic_for_a_seed() {
     // the generated dataset runs clean
     w.run_ok(&["run", "--data", "a", "--out", "out"]);
 }
+
+/// The fast pass over canonical CSV (`engine::local::prefilter`) leaves out
+/// only rows that cannot matter: on an export with every trap it must give
+/// the same bytes as reading every row, and it must have run.
+#[test]
+fn the_fast_pass_gives_the_bytes_of_reading_every_row() {
+    let w = Workdir::new();
+    let header = "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\r\n";
+    let mut body = String::from(header);
+    for i in 0..3000 {
+        // plain rows to no scam address, left out by the fast pass
+        body.push_str(&format!(
+            "tron,h{i},0,2024-01-{:02} 10:00:00,TFrom{i},TOther{},USDT,{}.5,\r\n",
+            1 + i % 28,
+            i % 7,
+            i % 90
+        ));
+    }
+    for row in [
+        // scam-bound in any case the method folds, and one it does not
+        "ethereum,0xA1,1,2024-01-02T00:00:00Z,0xF1,0xABCD,USDT,10,",
+        "ethereum,0xA2,1,1704153600,0xF2, 0xabcd ,usdt,20,20",
+        "tron,h-case,0,2024-01-03 00:00:00,TV1,tscam,USDT,5,",
+        "tron,h-scam,0,2024-01-03 00:00:00,TV1,TScam,USDT,7,",
+        // the Kelvin sign lowercases to an ASCII k: the method matches it
+        "ethereum,0xA3,2,2024-01-04 00:00:00,0xF3,0xabc\u{212A},USDT,30,",
+        // quoted fields, a line feed inside one
+        "tron,\"h-q\",0,2024-01-05 00:00:00,\"TV\n2\",TScam,USDT,\"1,5\",",
+        // rows that break a rule, or might
+        "tron,h-neg,0,2024-01-06 00:00:00,TV1,TOther1,USDT,-1,",
+        "tron,h-inf,0,2024-01-06 00:00:00,TV1,TOther1,USDT,1e400,",
+        "tron,h-exp,0,2024-01-06 00:00:00,TV1,TOther1,USDT,1e2,",
+        "tron,h-usd,0,2024-01-06 00:00:00,TV1,TOther1,USDT,1,2000000000000",
+        "tron,h-ts,0,31/12/2023,TV1,TOther1,USDT,1,",
+        "tron,,0,2024-01-06 00:00:00,TV1,TOther1,USDT,1,",
+        "tron,h-vt,0,2024-01-06 00:00:00,TV1,\u{b}TScam\u{b},USDT,3,",
+        "tron,h-ragged,0,2024-01-06 00:00:00,TV1,TScam,USDT,1",
+        "",
+        "tron,h-idx,x,2024-01-06 00:00:00,TV1,TOther1,USDT,1,",
+    ] {
+        body.push_str(row);
+        body.push_str("\r\n");
+    }
+    body.push_str("tron,h-last,0,2024-01-07 00:00:00,TV9,TScam,USDT,9,"); // no line feed
+    w.write("data/transfers/t.csv", &body);
+    w.write(
+        "data/reports.csv",
+        "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n\
+         R1,2023-12-01,ethereum,0xabcd,phishing,US,,t\n\
+         R2,2023-12-01,tron,TScam,pig_butchering,KH,,t\n\
+         R3,2023-12-01,ethereum,0xabck,impersonation,GB,,t\n",
+    );
+    w.write(
+        "data/prices.csv",
+        "date,asset,price_usd\n2024-01-02,USDT,1\n",
+    );
+    let args = |out: &'static str| {
+        [
+            "run",
+            "--data",
+            "data",
+            "--out",
+            out,
+            "--max-reject-rate",
+            "1",
+            "--no-report",
+        ]
+    };
+    let fast = w
+        .command(&args("fast"))
+        .env("SCAMTRENDS_TRACE_MEMORY", "1")
+        .output()
+        .unwrap();
+    assert!(
+        fast.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fast.stderr)
+    );
+    let log = String::from_utf8_lossy(&fast.stderr);
+    assert!(log.contains("the fast pass kept"), "{log}");
+    let whole = w
+        .command(&args("whole"))
+        .env("SCAMTRENDS_NO_PREFILTER", "1")
+        .output()
+        .unwrap();
+    assert!(whole.status.success());
+    let tables = |out: &str| -> BTreeMap<String, Vec<u8>> {
+        fs::read_dir(w.path(out))
+            .unwrap_or_else(|e| panic!("{out}: {e}"))
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    fs::read(&p).unwrap(),
+                )
+            })
+            .collect()
+    };
+    let fast_tables = tables("fast");
+    assert!(fast_tables.len() > 10, "{:?}", fast_tables.keys());
+    assert_eq!(
+        fast_tables,
+        tables("whole"),
+        "the fast pass changed a table"
+    );
+    assert_eq!(w.input_total("fast", "transfers", "rows_read"), 3017);
+    assert_eq!(
+        w.input_total("fast", "transfers", "rows_read"),
+        w.input_total("whole", "transfers", "rows_read")
+    );
+    let attributed = w.table("fast/attributed_transfers.parquet");
+    let mut hashes = strings(&attributed, "tx_hash");
+    hashes.sort();
+    assert!(hashes.contains(&"0xa3".to_string()), "{hashes:?}");
+    assert!(hashes.contains(&"h-last".to_string()), "{hashes:?}");
+    assert!(
+        !hashes.contains(&"h-case".to_string()),
+        "base58 keeps its case"
+    );
+}

@@ -81,7 +81,22 @@ fn a_killed_run_leaves_the_published_output_untouched() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // kill it while it publishes: once its staging directory exists
+    let staging = || {
+        fs::read_dir(w.path("."))
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".out.tmp-"))
+    };
+    let started = std::time::Instant::now();
+    while !staging() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it was killed"
+        );
+        assert!(started.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(1));
+    }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert_eq!(fs::read(w.path("out/manifest.json")).unwrap(), before);
