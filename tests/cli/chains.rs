@@ -107,6 +107,13 @@ fn assert_blocks_50001_50002(export: &std::path::Path) -> Workdir {
     w
 }
 
+/// `inspect` names the layout of `export`.
+fn assert_inspect_layout(w: &Workdir, export: &std::path::Path, layout: &str) {
+    let out = w.run_ok(&["inspect", export.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("layout: {layout}")), "{stdout}");
+}
+
 #[test]
 fn bitcoin_outputs_are_transfers_from_the_input_address_set() {
     assert_blocks_50001_50002(
@@ -120,12 +127,7 @@ fn bigquery_nested_parquet_gives_the_same_transfers_as_bitcoin_etl() {
     // (DECIMAL(38,9) satoshi, microsecond TIMESTAMP)
     let parquet = fixture("bigquery_bitcoin/transactions.parquet");
     let w = assert_blocks_50001_50002(&parquet);
-    let out = w.run_ok(&["inspect", parquet.to_str().unwrap()]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("layout: BigQuery crypto_bitcoin.transactions (UTXO)"),
-        "{stdout}"
-    );
+    assert_inspect_layout(&w, &parquet, "BigQuery crypto_bitcoin.transactions (UTXO)");
 }
 
 #[test]
@@ -134,12 +136,7 @@ fn bitcoin_etl_csv_gives_the_same_transfers_as_its_ndjson() {
     // (inputs/outputs as Python dicts joined by `,`, CRLF), plain and gzipped
     let csv = fixture("bitcoin_etl_csv/stream_50001_50002_transactions.csv");
     let w = assert_blocks_50001_50002(&csv);
-    let out = w.run_ok(&["inspect", csv.to_str().unwrap()]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("layout: bitcoin-etl transactions (UTXO)"),
-        "{stdout}"
-    );
+    assert_inspect_layout(&w, &csv, "bitcoin-etl transactions (UTXO)");
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, &std::fs::read(&csv).unwrap()).unwrap();
     let gz_path = w.write("stream.csv.gz", gz.finish().unwrap());
