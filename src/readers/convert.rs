@@ -36,6 +36,10 @@ pub struct Readable {
     /// `path` is a copy of some of the file's rows, each numbered by its
     /// first column (`engine::local::prefilter`), not by its position.
     pub numbered: bool,
+    /// A row filter the scan applies before any column is typed: the
+    /// Parquet fast pass (`engine::local::prefilter`); rows it drops are
+    /// still counted by the pass.
+    pub keep: Option<polars::prelude::Expr>,
 }
 
 impl Readable {
@@ -47,6 +51,7 @@ impl Readable {
             rows: None,
             parquet: false,
             numbered: false,
+            keep: None,
         }
     }
 }
@@ -158,6 +163,7 @@ fn converted(
         rows: Some(rows),
         parquet: false,
         numbered: false,
+        keep: None,
     }
 }
 

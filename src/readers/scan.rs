@@ -37,6 +37,9 @@ pub fn scan_typed(
         ))
     };
     let mut lf = scan_raw(file, readable)?;
+    if let Some(keep) = &readable.keep {
+        lf = lf.filter(keep.clone());
+    }
     let mut schema = lf.collect_schema().map_err(cannot_read)?;
     if let Some(projection) = layout_projection(file, kind, &schema, mapping, tokens)? {
         lf = lf.select(projection);

@@ -84,7 +84,7 @@ pub fn load_transfers(
         .map(|f| readable(f, kind, tmp, tokens))
         .collect::<Result<Vec<_>>>()?;
     let budget = reject_budget(&files, &readables, max_reject_rate)?;
-    let keys = prefilter::ScamKeys::new(addresses)?;
+    let keys = Arc::new(prefilter::ScamKeys::new(addresses)?);
     let spill = Spill::new(tmp);
     let bar = crate::log::progress(files.iter().map(|f| f.bytes).sum(), "streaming transfers");
     for (i, (file, readable)) in files.iter().zip(&readables).enumerate() {
@@ -113,13 +113,13 @@ pub fn load_transfers(
         );
         if let Some(r) = &reduced {
             // the rows left out were read (and valid): count them
-            done.rows_read = r.rows;
             crate::log::memory(&format!(
                 "reading {} (the fast pass kept {} of {} rows)",
                 file.path.display(),
-                r.kept,
+                done.rows_read,
                 r.rows
             ));
+            done.rows_read = r.rows;
         }
         if let (true, Some(b)) = (done.over_budget, budget) {
             return Err(early_stop(
@@ -425,10 +425,12 @@ impl TransferSink {
             self.keep_rejects(compact_strings(rows)?)?;
             self.rejected += n;
         }
-        // stop only where it saves reading: with rows still to come
+        // stop only where it saves reading: with rows still to come (after
+        // a fast pass the sink sees only some rows: their numbers say how
+        // far the read has got)
         if let Some(b) = self.budget
             && b.rejected_before + self.rejected > b.allowed
-            && b.read_before + self.rows_read < b.total_rows
+            && b.read_before + self.rows_read.max(self.last_row) < b.total_rows
         {
             self.over_budget = true;
         }

@@ -1,71 +1,30 @@
-//! The fast pass over a canonical transfers CSV (issue #15): most rows of an
-//! export are valid and reach no scam address, and all they contribute is
-//! their count. This pass reads the raw bytes in parallel chunks (split at
-//! the record starts the hashing read left, `readers::csv_shape`) and
-//! copies out only the rows that *may* matter: every row that might be
-//! rejected and every row whose `to_address` might be a scam address, each
-//! with its row number in front (`_scamtrends_row`). The ordinary plan
-//! (`readers::validated_frame`) then reads that small copy, so every value,
-//! rule and reject reason still comes from the one implementation of the
-//! method; this pass only decides what it can leave out.
+//! The fast pass over a canonical transfers CSV: the raw bytes are read in
+//! parallel chunks (split at the record starts the hashing read left,
+//! `readers::csv_shape`) and the rows that may matter are copied out, each
+//! with its row number in front (`_scamtrends_row`).
 //!
 //! It leaves a row out only when it is certain: an ASCII line without
 //! quotes or stray `\r`, as many fields as the header, every required field
 //! present, numbers in plain digits that cannot break a rule, a timestamp
 //! the method's own parser accepts, and a `to_address` whose ASCII-lowercased
-//! text is no scam address's (a superset of the method's case rule, which
-//! lowercases some addresses and keeps others). Anything else is copied.
-//! A file whose header is not plainly the canonical layout, or a run with a
-//! column mapping, is read whole as before.
+//! text is no scam address's. Anything else is copied.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use polars::prelude::*;
 use rayon::prelude::*;
-use rustc_hash::FxBuildHasher;
 
+use super::{Reduced, ScamKeys, certainly_valid, trim};
 use crate::method::validate::ColumnKind;
-use crate::method::validate::timestamps::parse_timestamp;
 use crate::model::{CsvShape, InputKind};
-use crate::names::{PRESET_CANONICAL, ROW_NUMBER};
+use crate::names::ROW_NUMBER;
 use crate::readers::convert::Readable;
-use crate::readers::mapping::KindMapping;
-
-/// Turn the fast pass off (`SCAMTRENDS_NO_PREFILTER=1`): the benchmark and
-/// the tests compare both paths.
-const OFF: &str = "SCAMTRENDS_NO_PREFILTER";
 
 /// Chunks read at once (each up to `CHECKPOINT_BYTES` plus one record).
 const CHUNKS_IN_FLIGHT: usize = 8;
-
-/// The ASCII-lowercased scam addresses, of every chain.
-pub struct ScamKeys(HashSet<Box<[u8]>, FxBuildHasher>);
-
-impl ScamKeys {
-    /// From the attribution table's `address` column.
-    pub fn new(addresses: &DataFrame) -> Result<ScamKeys> {
-        let mut keys = HashSet::with_hasher(FxBuildHasher);
-        for a in addresses.column("address")?.str()?.iter().flatten() {
-            keys.insert(a.as_bytes().to_ascii_lowercase().into_boxed_slice());
-        }
-        Ok(ScamKeys(keys))
-    }
-}
-
-/// The copy of a file's rows that may matter, and what the pass counted.
-pub struct Reduced {
-    /// The copy, read like the file (its `_row` from [`ROW_NUMBER`]).
-    pub readable: Readable,
-    /// Data rows of the whole file.
-    pub rows: u64,
-    /// Rows copied.
-    pub kept: u64,
-}
 
 /// Where each checked column sits in a row, and how it is checked.
 struct Layout {
@@ -75,20 +34,16 @@ struct Layout {
 }
 
 /// Copy the rows of `readable` that may matter into `tmp`; `None` when this
-/// file must be read whole (not a plain canonical CSV, a mapping, turned off).
+/// file must be read whole (its header is not plainly canonical).
 pub fn reduce(
     readable: &Readable,
-    mapping: Option<&KindMapping>,
     keys: &ScamKeys,
     tmp: &Path,
     name: &str,
 ) -> Result<Option<Reduced>> {
-    let (Some(shape), false, None) = (&readable.shape, readable.parquet, readable.layout) else {
+    let Some(shape) = &readable.shape else {
         return Ok(None);
     };
-    if std::env::var_os(OFF).is_some() || mapping.is_some_and(reshapes) {
-        return Ok(None);
-    }
     let Some(&(data_start, 1)) = shape.checkpoints.first() else {
         return Ok(None);
     };
@@ -99,7 +54,7 @@ pub fn reduce(
         return Ok(None);
     };
     let target = tmp.join(format!("{name}.reduced.csv"));
-    let (rows, kept) = copy_rows(&file, shape, &layout, keys, &header, &target)?;
+    let rows = copy_rows(&file, shape, &layout, keys, &header, &target)?;
     if rows != shape.rows {
         // the hashing read and this pass disagree on where records end:
         // read the file whole rather than trust either
@@ -115,19 +70,7 @@ pub fn reduce(
         numbered: true,
         ..readable.clone()
     };
-    Ok(Some(Reduced {
-        readable,
-        rows,
-        kept,
-    }))
-}
-
-/// A mapping that changes columns, constants, timestamps or the layout.
-fn reshapes(m: &KindMapping) -> bool {
-    !m.columns.is_empty()
-        || !m.constants.is_empty()
-        || m.timestamp_format.is_some()
-        || m.format.as_deref().is_some_and(|f| f != PRESET_CANONICAL)
+    Ok(Some(Reduced { readable, rows }))
 }
 
 /// The canonical columns' positions in a plain header (ASCII, no quotes,
@@ -169,7 +112,7 @@ fn layout_of(header: &[u8], shape: &CsvShape) -> Option<Layout> {
 }
 
 /// Stream the file's chunks through [`keep_row`], writing the copy; returns
-/// (rows read, rows copied).
+/// the rows read.
 fn copy_rows(
     file: &File,
     shape: &CsvShape,
@@ -177,7 +120,7 @@ fn copy_rows(
     keys: &ScamKeys,
     header: &[u8],
     target: &Path,
-) -> Result<(u64, u64)> {
+) -> Result<u64> {
     let size = file.metadata()?.len();
     let mut bounds: Vec<(u64, u64)> = shape.checkpoints.clone();
     bounds.push((size, u64::MAX));
@@ -190,7 +133,7 @@ fn copy_rows(
     out.write_all(ROW_NUMBER.as_bytes())?;
     out.write_all(b",")?;
     out.write_all(header)?;
-    let (mut rows, mut kept) = (0u64, 0u64);
+    let mut rows = 0u64;
     for group in chunks.chunks(CHUNKS_IN_FLIGHT) {
         let done: Vec<Chunk> = group
             .par_iter()
@@ -199,18 +142,16 @@ fn copy_rows(
         for chunk in done {
             out.write_all(&chunk.copy)?;
             rows += chunk.rows;
-            kept += chunk.kept;
         }
     }
     out.flush()?;
-    Ok((rows, kept))
+    Ok(rows)
 }
 
 /// What one chunk gave.
 struct Chunk {
     copy: Vec<u8>,
     rows: u64,
-    kept: u64,
 }
 
 fn read_chunk(
@@ -226,7 +167,6 @@ fn read_chunk(
     let mut chunk = Chunk {
         copy: Vec::new(),
         rows: 0,
-        kept: 0,
     };
     let mut rest: &[u8] = &bytes;
     let mut scratch = Vec::new();
@@ -247,7 +187,6 @@ fn read_chunk(
             if !record.ends_with(b"\n") {
                 chunk.copy.push(b'\n');
             }
-            chunk.kept += 1;
         }
         chunk.rows += 1;
         rest = &rest[record.len()..];
@@ -314,55 +253,13 @@ fn keep_row(line: &[u8], layout: &Layout, keys: &ScamKeys, scratch: &mut Vec<u8>
     if !certain {
         return true;
     }
-    scratch.clear();
-    scratch.extend(
-        trim(fields[layout.to_address])
-            .iter()
-            .map(u8::to_ascii_lowercase),
-    );
-    keys.0.contains(scratch.as_slice())
-}
-
-/// `str::trim` of ASCII text (which also trims vertical tab and form feed).
-fn trim(field: &[u8]) -> &[u8] {
-    std::str::from_utf8(field).map_or(field, |s| s.trim().as_bytes())
-}
-
-/// Whether a trimmed ASCII field certainly passes every rule of its column.
-fn certainly_valid(v: &[u8], kind: ColumnKind, required: bool) -> bool {
-    if v.is_empty() {
-        return !required;
-    }
-    match kind {
-        // below 10^15: finite, and no USD value above MAX_USD (10^12) either
-        ColumnKind::Float => plain_decimal(v, 12),
-        ColumnKind::Integer => v.len() <= 18 && v.iter().all(u8::is_ascii_digit),
-        ColumnKind::Timestamp(date_ok) => std::str::from_utf8(v)
-            .ok()
-            .and_then(|s| parse_timestamp(s, date_ok))
-            .is_some(),
-        _ => true,
-    }
-}
-
-/// Digits, optionally `.` and more digits: at most `int_digits` before the
-/// point and 30 after it (no sign, exponent or spelling the cast could read
-/// differently).
-fn plain_decimal(v: &[u8], int_digits: usize) -> bool {
-    let (int, frac) = match memchr::memchr(b'.', v) {
-        Some(p) => (&v[..p], Some(&v[p + 1..])),
-        None => (v, None),
-    };
-    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    !int.is_empty()
-        && int.len() <= int_digits
-        && digits(int)
-        && frac.is_none_or(|f| !f.is_empty() && f.len() <= 30 && digits(f))
+    keys.may_hold(trim(fields[layout.to_address]), scratch)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use polars::prelude::df;
 
     fn layout() -> Layout {
         let header = b"chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\n";
@@ -460,16 +357,5 @@ mod tests {
         .unwrap();
         assert_eq!(ok.to_address, 2);
         assert_eq!(ok.fields, 8);
-    }
-
-    #[test]
-    fn numbers_are_certain_only_in_plain_digits() {
-        assert!(plain_decimal(b"0", 12));
-        assert!(plain_decimal(b"123.456", 12));
-        assert!(!plain_decimal(b"1.", 12));
-        assert!(!plain_decimal(b"+1", 12));
-        assert!(!plain_decimal(b"1_0", 12));
-        assert!(!plain_decimal(b"NaN", 12));
-        assert!(!plain_decimal(b"1234567890123", 12));
     }
 }
