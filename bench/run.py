@@ -13,7 +13,7 @@ with /usr/bin/time -v (wall time, peak RSS), each --repeat times, interleaved
 (reported: the median wall time and the largest peak RSS; every run is kept
 in the JSON), checks that DuckDB's revenue by type per quarter equals
 scamtrends' revenue_by_type.parquet to the cent in every run, and writes
-bench/results/<date>.json plus a Markdown table for docs/benchmarks.md.
+bench/results/<date>-<sizes>.json plus a Markdown table for docs/benchmarks.md.
 
 usage: python3 bench/run.py [--sizes 1000000,10000000,100000000] [--repeat 3] [--work DIR] [--keep]
 needs: pip install duckdb; a release build (cargo build --release).
@@ -43,7 +43,10 @@ def timed(cmd, cwd=None, expect=0):
     parts = [float(p) for p in wall.split(":")]
     seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return {"wall_s": round(seconds, 2), "peak_rss_mb": round(rss_kb / 1024)}
+    # CPU time over wall time: 200% is both cores busy throughout
+    cpu = re.search(r"Percent of CPU this job got: (\d+)%", proc.stderr)
+    return {"wall_s": round(seconds, 2), "peak_rss_mb": round(rss_kb / 1024),
+            "cpu_percent": int(cpu.group(1)) if cpu else None}
 
 
 def binary():
@@ -94,9 +97,11 @@ def duckdb_query(data, fmt, addresses, result):
 
 def duckdb_bare_scan(data, fmt):
     """The cost of reading the transfers once: DuckDB (2 threads) reads every
-    column as text and sums their lengths."""
-    src = (f"read_csv('{data}/transfers/*.csv', header = true, all_varchar = true)" if fmt == "csv"
-           else f"read_parquet('{data}/transfers/*.parquet')")
+    column as text and sums their lengths. fmt "store": every transfers part
+    of an ingest store (`data` is the store)."""
+    src = {"csv": f"read_csv('{data}/transfers/*.csv', header = true, all_varchar = true)",
+           "parquet": f"read_parquet('{data}/transfers/*.parquet')",
+           "store": f"read_parquet('{data}/transfers/**/*.parquet')"}[fmt]
     script = (
         "import duckdb\n"
         "con = duckdb.connect()\n"
@@ -200,7 +205,7 @@ def store_bench(exe, work, rows, entry, repeat):
     # flushed while page cache is reclaimed under it
     os.sync()
     out = work / f"out-store-{rows}"
-    runs = []
+    runs, bares = [], []
     for rep in range(repeat):
         run = timed([exe, "run", "--store", str(store), "--reports", str(data / "reports.csv"),
                      "--prices", str(data / "prices.csv"), "--out", str(out), "--no-report", "--quiet"])
@@ -209,9 +214,12 @@ def store_bench(exe, work, rows, entry, repeat):
         equal = compare(out, work / f"duckdb-csv-{rows}.csv")
         if rep == 0 or not equal["equal"]:
             entry["equal_store"] = equal
+        bare = duckdb_bare_scan(store, "store")
+        bares.append(bare)
         print(json.dumps({"rows": rows, "store": run, "run": rep + 1, "ingest": entry["ingest_csv"],
-                          "equal": equal}), flush=True)
+                          "bare_scan": bare, "equal": equal}), flush=True)
     entry["scamtrends_store"] = summary(runs)
+    entry["bare_scan_store"] = summary(bares)
     shutil.rmtree(store, ignore_errors=True)
 
 
@@ -252,14 +260,18 @@ def write_results(results):
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     doc = {"date": stamp, "machine": machine(), "results": results}
-    (out / f"{stamp}.json").write_text(json.dumps(doc, indent=1) + "\n")
+    # one file per day and set of sizes: a 1M check does not overwrite the
+    # day's 10M and 100M run
+    sizes = "-".join(f"{r['rows'] // 1_000_000}M" if r["rows"] >= 1_000_000 else str(r["rows"])
+                     for r in results)
+    (out / f"{stamp}-{sizes}.json").write_text(json.dumps(doc, indent=1) + "\n")
     print(markdown(doc))
 
 
 def markdown(doc):
     lines = ["| rows | input | scamtrends s (median) | DuckDB s (median) | ratio | bare scan s | × bare scan "
-             "| scamtrends peak RSS MB (max) | DuckDB peak RSS MB (max) | equal |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| scamtrends peak RSS MB (max) | DuckDB peak RSS MB (max) | scamtrends CPU % | equal |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in doc["results"]:
         for fmt in ["parquet", "csv"]:
             s, d = r[f"scamtrends_{fmt}"], r[f"duckdb_{fmt}"]
@@ -267,15 +279,22 @@ def markdown(doc):
             bare = f"{b['wall_s']} | {s['wall_s'] / b['wall_s']:.1f}×" if b else " | "
             lines.append(f"| {r['rows']:,} | {fmt} | {s['wall_s']} | {d['wall_s']} | "
                          f"{s['wall_s'] / d['wall_s']:.2f}× | {bare} | {s['peak_rss_mb']} | {d['peak_rss_mb']} | "
-                         f"{r[f'equal_{fmt}']['equal']} |")
-        st = r["scamtrends_store"]
-        lines.append(f"| {r['rows']:,} | store | {st['wall_s']} | | | | | {st['peak_rss_mb']} | | "
-                     f"{r['equal_store']['equal']} |")
+                         f"{cpu(s)} | {r[f'equal_{fmt}']['equal']} |")
+        st, b = r["scamtrends_store"], r.get("bare_scan_store")
+        bare = f"{b['wall_s']} | {st['wall_s'] / b['wall_s']:.1f}×" if b else " | "
+        lines.append(f"| {r['rows']:,} | store | {st['wall_s']} | | | {bare} | {st['peak_rss_mb']} | | "
+                     f"{cpu(st)} | {r['equal_store']['equal']} |")
         if "bad_timestamps_csv" in r:
             b = r["bad_timestamps_csv"]
             lines.append(f"| {r['rows']:,} | CSV, wrong timestamp format (exit 4) | {b['wall_s']} | | | | | "
-                         f"{b['peak_rss_mb']} | | |")
+                         f"{b['peak_rss_mb']} | | | |")
     return "\n".join(lines)
+
+
+def cpu(summary):
+    """The median CPU utilisation of a command's runs."""
+    values = sorted(x["cpu_percent"] for x in summary["runs"] if x.get("cpu_percent") is not None)
+    return f"{values[len(values) // 2]}%" if values else ""
 
 
 if __name__ == "__main__":
