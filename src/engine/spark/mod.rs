@@ -1,6 +1,6 @@
 //! The Spark Connect engine (`--engine spark`): METHODOLOGY v1 runs on a
 //! Spark Connect server (Sail, or Apache Spark 4 on a cluster) as the SQL
-//! of `sql.rs`; the exact results come back as Arrow and the tables are
+//! of `sql/`; the exact results come back as Arrow and the tables are
 //! derived from them by the code the local engine uses (`method::measure`),
 //! so the published files are byte-identical to the local engine's.
 //!
