@@ -358,6 +358,18 @@ fn assert_fast_pass_changes_nothing(w: &Workdir, rows: u64) {
     assert_eq!(w.input_total("whole", "transfers", "rows_read"), rows);
 }
 
+/// One trap row: chain, tx_hash, transfer_index, block_time, to_address,
+/// amount, amount_usd.
+type Trap = (
+    &'static str,
+    &'static str,
+    Option<u64>,
+    Option<i64>,
+    Option<&'static str>,
+    Option<f64>,
+    Option<f64>,
+);
+
 /// The Parquet fast pass (a row filter over the file's typed columns) on a
 /// file with every trap a typed column can hold.
 #[test]
@@ -373,15 +385,7 @@ fn the_parquet_fast_pass_gives_the_bytes_of_reading_every_row() {
     let mut to: Vec<Option<String>> = (0..n).map(|i| Some(format!("TOther{}", i % 7))).collect();
     let mut amount: Vec<Option<f64>> = (0..n).map(|i| Some(i as f64 + 0.5)).collect();
     let mut usd: Vec<Option<f64>> = vec![None; n];
-    let traps: [(
-        &str,
-        &str,
-        Option<u64>,
-        Option<i64>,
-        Option<&str>,
-        Option<f64>,
-        Option<f64>,
-    ); 13] = [
+    let traps: [Trap; 13] = [
         (
             "ethereum",
             "0xA1",

@@ -195,7 +195,7 @@ mod tests {
     }
 
     fn kept(df: DataFrame) -> Vec<bool> {
-        let checks = checks_of(&df.schema()).expect("canonical");
+        let checks = checks_of(df.schema()).expect("canonical");
         let out = df
             .lazy()
             .select([keep_expr(checks, keys()).alias("k")])
@@ -247,9 +247,9 @@ mod tests {
     #[test]
     fn an_unknown_column_type_reads_the_file_whole() {
         let mut df = frame(["TOther"; 4], [Some(1.0); 4], [Some(0); 4]);
-        assert!(checks_of(&df.schema()).is_some());
+        assert!(checks_of(df.schema()).is_some());
         df.with_column(Column::new("amount".into(), [true; 4]))
             .unwrap();
-        assert!(checks_of(&df.schema()).is_none());
+        assert!(checks_of(df.schema()).is_none());
     }
 }
