@@ -94,9 +94,14 @@ fn reshapes(m: &KindMapping) -> bool {
         || m.format.as_deref().is_some_and(|f| f != PRESET_CANONICAL)
 }
 
-/// `str::trim` of ASCII text (which also trims vertical tab and form feed).
+/// `str::trim` of ASCII text, on the bytes: on ASCII it removes exactly
+/// tab, line feed, vertical tab, form feed, carriage return and space.
+/// Callers pass ASCII only (a non-ASCII row is always kept).
 fn trim(field: &[u8]) -> &[u8] {
-    std::str::from_utf8(field).map_or(field, |s| s.trim().as_bytes())
+    let space = |b: &u8| matches!(b, 0x09..=0x0D | b' ');
+    let start = field.iter().position(|b| !space(b)).unwrap_or(field.len());
+    let end = field.iter().rposition(|b| !space(b)).map_or(start, |e| e + 1);
+    &field[start..end]
 }
 
 /// Whether a trimmed ASCII text value certainly passes every rule of its
@@ -145,6 +150,17 @@ mod tests {
         assert!(!plain_decimal(b"1_0", 12));
         assert!(!plain_decimal(b"NaN", 12));
         assert!(!plain_decimal(b"1234567890123", 12));
+    }
+
+    #[test]
+    fn trimming_bytes_is_str_trim_on_every_ascii_text() {
+        for b in 0u8..128 {
+            for text in [vec![b], vec![b, b'x', b], vec![b'x', b, b'y'], vec![b, b]] {
+                let expected = std::str::from_utf8(&text).unwrap().trim().as_bytes();
+                assert_eq!(trim(&text), expected, "{text:?}");
+            }
+        }
+        assert_eq!(trim(b""), b"");
     }
 
     #[test]
