@@ -100,7 +100,10 @@ fn reshapes(m: &KindMapping) -> bool {
 fn trim(field: &[u8]) -> &[u8] {
     let space = |b: &u8| matches!(b, 0x09..=0x0D | b' ');
     let start = field.iter().position(|b| !space(b)).unwrap_or(field.len());
-    let end = field.iter().rposition(|b| !space(b)).map_or(start, |e| e + 1);
+    let end = field
+        .iter()
+        .rposition(|b| !space(b))
+        .map_or(start, |e| e + 1);
     &field[start..end]
 }
 
