@@ -187,6 +187,20 @@ impl ShapeCounter {
     }
 
     /// The shape, once every byte was fed.
+    /// The shape of everything `reader` yields (a decompressed CSV).
+    pub fn of_reader(mut reader: impl std::io::Read) -> std::io::Result<CsvShape> {
+        let mut counter = ShapeCounter::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(counter.finish()),
+                Ok(n) => counter.feed(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     pub fn finish(mut self) -> CsvShape {
         if self.pending || self.in_quotes {
             self.end_record();

@@ -74,7 +74,7 @@ fn with_field_count_rejects(lf: LazyFrame, shape: &CsvShape) -> LazyFrame {
                 .iter()
                 .map(|r| {
                     r.and_then(|r| ragged.get(&r))
-                        .map(|n| format!("{n} fields; the header has {header}"))
+                        .map(|&n| field_count_value(n, header))
                 })
                 .collect();
             Ok(out.with_name(REJECT_VALUE.into()).into_column())
@@ -97,6 +97,11 @@ fn with_field_count_rejects(lf: LazyFrame, shape: &CsvShape) -> LazyFrame {
                 .alias(REJECT_VALUE),
         ])
         .drop(cols(["_field_count"]))
+}
+
+/// The reject value of a `field_count` row (every engine writes this text).
+pub fn field_count_value(fields: u32, header_fields: u32) -> String {
+    format!("{fields} fields; the header has {header_fields}")
 }
 
 /// The canonical columns of a kind plus `_file`, `_row` and the reject columns.

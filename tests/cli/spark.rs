@@ -190,7 +190,8 @@ fn the_worked_examples_are_byte_identical() {
 
 /// A generated CSV export: three timestamp styles across the files,
 /// duplicates across files, mixed-case addresses, bad rows, unpriced and
-/// internal flows; one file gzip-, one zstd-compressed.
+/// internal flows, rows with too few or too many fields; one file gzip-,
+/// one zstd-compressed.
 fn messy_export(w: &Workdir) {
     w.run_ok(&[
         "generate", "--rows", "20000", "--seed", "7", "--files", "3", "--format", "csv", "--out",
@@ -202,6 +203,9 @@ fn messy_export(w: &Workdir) {
         "gen/transfers/part-0002.csv",
         25,
     );
+    for part in ["part-0000.csv", "part-0002.csv"] {
+        add_ragged_rows(w, &format!("gen/transfers/{part}"));
+    }
     let part = w.path("gen/transfers/part-0001.csv");
     let status = Command::new("gzip").arg(&part).status().expect("gzip");
     assert!(status.success());
@@ -211,6 +215,17 @@ fn messy_export(w: &Workdir) {
     let plain = std::fs::read(&part).expect("read part");
     std::fs::write(&zst, zstd::encode_all(&plain[..], 3).expect("zstd")).expect("write zst");
     std::fs::remove_file(&part).expect("remove plain part");
+}
+
+/// Insert, after the file's 10th row, a copy of its 11th with one field
+/// more and a row of two fields: `field_count` rejects mid-file.
+fn add_ragged_rows(w: &Workdir, path: &str) {
+    let text = std::fs::read_to_string(w.path(path)).expect("transfers");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let longer = format!("{},extra", lines[11]);
+    lines.insert(11, longer);
+    lines.insert(12, "ethereum,0xabc".to_string());
+    std::fs::write(w.path(path), lines.join("\n") + "\n").expect("write ragged");
 }
 
 /// Append the first `n` rows of `from` that pay a reported address to
@@ -256,6 +271,32 @@ fn a_messy_generated_export_is_byte_identical() {
         rejects.height() > 0,
         "the generator's bad rows are rejected"
     );
+    use polars::prelude::{IntoLazy, col, lit};
+    // the ragged rows of the plain and the zstd file, as the local engine
+    // rejects them (the tables are byte-identical above)
+    let ragged = rejects
+        .lazy()
+        .filter(col("reason").eq(lit("field_count")))
+        .select([col("file"), col("row"), col("value")])
+        .collect()
+        .expect("ragged rejects");
+    assert_eq!(ragged.height(), 4, "{ragged}");
+    let rows: Vec<Option<i64>> = ragged
+        .column("row")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(rows, [Some(11), Some(12), Some(11), Some(12)]);
+    let values: Vec<Option<&str>> = ragged
+        .column("value")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(values[1], Some("2 fields; the header has 9"), "{ragged}");
     let manifest = w.manifest("spark");
     assert!(
         duplicates_dropped(&manifest) > 0,

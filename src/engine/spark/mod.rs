@@ -23,7 +23,9 @@ use polars::prelude::*;
 
 use crate::engine::spark::frames::{Want, to_frame, to_frame_as_is};
 use crate::engine::spark::session::Server;
-use crate::engine::spark::sql::{FileView, IMPLAUSIBLE_AMOUNT, IMPLAUSIBLE_LOSS, Shape};
+use crate::engine::spark::sql::{
+    FIELD_COUNT, FileView, IMPLAUSIBLE_AMOUNT, IMPLAUSIBLE_LOSS, Shape,
+};
 use crate::engine::spark::staging::Staging;
 use crate::engine::{AfterLoad, Computed, Engine, LoadSummary, TableSource};
 use crate::error::{bad_input, engine_error};
@@ -151,15 +153,24 @@ impl SparkEngine {
             let mut of_kind = Vec::new();
             for (i, file) in files_of(&files, kind).iter().enumerate() {
                 let view = format!("src_{}_{i}", kind.name());
-                let copy = numbered_copy(file, kind, i, staging.as_ref())?;
+                let shape = csv_shape(file)?;
+                let ragged = ragged_rows(file, shape.as_deref())?;
+                let (copy, format) = match shape.filter(|_| !ragged.is_empty()) {
+                    None => (numbered_copy(file, kind, i, staging.as_ref())?, file.format),
+                    Some(shape) => (
+                        Some(repaired_copy(file, kind, i, staging.as_ref(), &shape)?),
+                        crate::model::FileFormat::Csv,
+                    ),
+                };
                 let path = copy.as_deref().unwrap_or(&file.path);
-                let columns = server.register(&view, path, file.format)?;
+                let columns = server.register(&view, path, format)?;
                 check_columns(file, kind, &columns)?;
                 of_kind.push(FileView {
                     file: i,
                     view,
                     columns,
-                    numbered: copy.is_some(),
+                    numbered: copy.is_some() && format == crate::model::FileFormat::Parquet,
+                    ragged,
                 });
             }
             views.push((kind, of_kind));
@@ -219,6 +230,95 @@ fn numbered_copy(
         started.elapsed().as_millis()
     ));
     Ok(Some(target))
+}
+
+/// A CSV with ragged rows, copied into the staging directory with those
+/// rows blanked (`staging::write_repaired`) and checked: the server reads
+/// the copy, the rejects name the rows of the original.
+fn repaired_copy(
+    file: &InputFile,
+    kind: InputKind,
+    i: usize,
+    staging: Option<&Staging>,
+    shape: &crate::model::CsvShape,
+) -> Result<std::path::PathBuf> {
+    let Some(dir) = staging.and_then(Staging::local_dir) else {
+        return Err(bad_input(format!(
+            "{}: rows with more or fewer fields than the header need --spark-staging DIR,              a directory this machine and the server share: the server's CSV reader cannot              read them, so scamtrends writes a copy with those rows blanked there              (docs/scale-out.md)",
+            file.path.display()
+        )));
+    };
+    let target = dir.join(format!("{}-{i}-repaired.csv", kind.name()));
+    let rows: std::collections::HashSet<u64> = shape.ragged.iter().map(|(r, _)| *r).collect();
+    staging::write_repaired(decoded(file)?, &target, &rows, shape.header_fields)?;
+    let copy = crate::readers::csv_shape::ShapeCounter::of_reader(std::fs::File::open(&target)?)?;
+    if !copy.ragged.is_empty() || copy.rows != shape.rows {
+        return Err(bad_input(format!(
+            "{}: its rows with the wrong field count could not be blanked for the server              (unbalanced quotes?): run it with --engine local",
+            file.path.display()
+        )));
+    }
+    crate::log::info(format!(
+        "engine spark: {}: {} rows with the wrong field count blanked in a copy",
+        file.path.display(),
+        rows.len()
+    ));
+    Ok(target)
+}
+
+/// Most ragged rows a file may have on this engine: they reach the server
+/// as a list in the SQL.
+const MAX_RAGGED_ROWS: usize = 100_000;
+
+/// The CSV rows of `file` whose field count differs from the header's, with
+/// their reject value (METHODOLOGY §2 `field_count`). A plain CSV's were
+/// counted when it was hashed; a compressed one is decompressed here.
+fn ragged_rows(
+    file: &InputFile,
+    shape: Option<&crate::model::CsvShape>,
+) -> Result<Vec<(u64, String)>> {
+    let Some(shape) = shape else {
+        return Ok(Vec::new());
+    };
+    if shape.ragged.len() > MAX_RAGGED_ROWS {
+        return Err(bad_input(format!(
+            "{}: {} rows have more or fewer fields than the header; the spark engine              sends such rows to the server as a list of at most {MAX_RAGGED_ROWS}: repair              the export or run it with --engine local",
+            file.path.display(),
+            shape.ragged.len()
+        )));
+    }
+    let header = shape.header_fields;
+    Ok(shape
+        .ragged
+        .iter()
+        .map(|&(row, n)| (row, crate::readers::field_count_value(n, header)))
+        .collect())
+}
+
+/// Field counts of a CSV (`None`: not a CSV): a plain one's were counted
+/// when it was hashed, a gzip or zstd one is read through its decoder.
+fn csv_shape(file: &InputFile) -> Result<Option<std::sync::Arc<crate::model::CsvShape>>> {
+    use crate::model::FileFormat;
+    if let Some(shape) = &file.shape {
+        return Ok(Some(std::sync::Arc::clone(shape)));
+    }
+    if !matches!(file.format, FileFormat::CsvGz | FileFormat::CsvZst) {
+        return Ok(None);
+    }
+    let shape = crate::readers::csv_shape::ShapeCounter::of_reader(decoded(file)?)
+        .map_err(|e| bad_input(format!("{}: cannot read it: {e}", file.path.display())))?;
+    Ok(Some(std::sync::Arc::new(shape)))
+}
+
+/// A CSV's text, decompressed when it is gzip or zstd.
+fn decoded(file: &InputFile) -> Result<Box<dyn std::io::Read>> {
+    use crate::model::FileFormat;
+    let open = std::fs::File::open(&file.path)?;
+    Ok(match file.format {
+        FileFormat::CsvGz => Box::new(flate2::read::MultiGzDecoder::new(open)),
+        FileFormat::CsvZst => Box::new(zstd::stream::read::Decoder::new(open)?),
+        _ => Box::new(open),
+    })
 }
 
 fn row_groups(path: &std::path::Path) -> Result<usize> {
@@ -440,6 +540,7 @@ impl Loaded<'_> {
             let (reason, column) = match rules.get(i).unwrap_or(i64::MIN) {
                 IMPLAUSIBLE_LOSS => ("implausible_usd", "loss_amount"),
                 IMPLAUSIBLE_AMOUNT => ("implausible_usd", "amount"),
+                FIELD_COUNT => ("field_count", "row"),
                 k => {
                     let specs = rule_specs(kind);
                     let rule = usize::try_from(k)

@@ -139,6 +139,56 @@ pub fn write_numbered(from: &Path, to: &Path, row: &str) -> Result<()> {
     Ok(())
 }
 
+/// Copy the CSV text `from` (already decoded) to `to` with each record
+/// listed in `ragged` (1-based data rows) replaced by a record of
+/// `header_fields` empty fields: Sail's CSV reader fails on such a row and
+/// Spark's pads or truncates it, while the method rejects it as
+/// `field_count` and keeps counting rows. Records end at a line feed
+/// outside quotes. The copy is checked with the same field counter as the
+/// original: every row there, none ragged, or the run stops.
+pub fn write_repaired(
+    from: impl std::io::Read,
+    to: &Path,
+    ragged: &std::collections::HashSet<u64>,
+    header_fields: u32,
+) -> Result<()> {
+    use std::io::{BufRead, BufReader, BufWriter, Write};
+    let writing = || format!("writing a repaired copy to {}", to.display());
+    let mut reader = BufReader::with_capacity(1 << 20, from);
+    let mut out =
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(to).with_context(writing)?);
+    let blank = vec![b','; header_fields.saturating_sub(1) as usize];
+    let (mut record, mut in_quotes, mut line) = (0u64, false, Vec::new());
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        line.clear();
+        if reader
+            .read_until(b'\n', &mut line)
+            .context("reading a CSV to repair")?
+            == 0
+        {
+            break;
+        }
+        in_quotes ^= line.iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        pending.extend_from_slice(&line);
+        if in_quotes && line.ends_with(b"\n") {
+            continue; // a quoted line feed: the record goes on
+        }
+        match ragged.contains(&record) {
+            true => {
+                out.write_all(&blank).with_context(writing)?;
+                out.write_all(b"\n").with_context(writing)?;
+            }
+            false => out.write_all(&pending).with_context(writing)?,
+        }
+        pending.clear();
+        record += 1;
+    }
+    out.write_all(&pending).with_context(writing)?;
+    out.flush().with_context(writing)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +227,19 @@ mod tests {
             .unwrap();
         assert!(dir.root.starts_with(parent.path().to_str().unwrap()));
         assert!(Staging::choose(Some("/no/such/dir"), "sc://h:1").is_err());
+    }
+
+    #[test]
+    fn a_repaired_copy_blanks_only_the_ragged_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let to = dir.path().join("r.csv");
+        // record 2 spans two lines inside quotes; records 3 and 4 are ragged
+        let text = "a,b,c\n1,2,3\n\"x\ny\",5,6\n7,8\n9,10,11,12\n13,14,15";
+        let ragged = [3u64, 4].into_iter().collect();
+        write_repaired(text.as_bytes(), &to, &ragged, 3).unwrap();
+        let copy = std::fs::read_to_string(&to).unwrap();
+        assert_eq!(copy, "a,b,c\n1,2,3\n\"x\ny\",5,6\n,,\n,,\n13,14,15");
+        let shape = crate::readers::csv_shape::ShapeCounter::of_reader(copy.as_bytes()).unwrap();
+        assert_eq!((shape.rows, shape.ragged.len()), (5, 0));
     }
 }

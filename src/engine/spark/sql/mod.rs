@@ -53,6 +53,10 @@ pub struct FileView {
     pub columns: Vec<(String, SourceType)>,
     /// The file is a row-numbered copy: its rows carry [`ROW_COLUMN`].
     pub numbered: bool,
+    /// CSV rows with more or fewer fields than the header, with their
+    /// reject value (the client counts fields as it hashes the file; the
+    /// server's CSV reader pads or truncates such rows).
+    pub ragged: Vec<(u64, String)>,
 }
 
 /// The row number a row-numbered copy of a Parquet file carries (1-based,
@@ -153,6 +157,8 @@ fn values(rows: &[Vec<String>], names: &[&str], types: &[&str]) -> String {
 /// transfer's USD value above $10^12.
 pub const IMPLAUSIBLE_LOSS: i64 = -1;
 pub const IMPLAUSIBLE_AMOUNT: i64 = -2;
+/// `_rule` of a CSV row whose field count differs from the header's.
+pub const FIELD_COUNT: i64 = -3;
 
 /// The whole script: `(view name, SELECT)` in dependency order.
 pub fn views(files: &[(InputKind, Vec<FileView>)], shape: &Shape) -> Vec<(String, String)> {

@@ -2,7 +2,7 @@
 //! checked against the shared rule list (`method::validate::rule_specs`):
 //! `_rule` is the first rule a row breaks.
 
-use super::{FileView, MAX_DOUBLE, ROW_COLUMN, SourceType, ident, quote};
+use super::{FIELD_COUNT, FileView, MAX_DOUBLE, ROW_COLUMN, SourceType, ident, quote, values};
 use crate::method::validate::{Broken, ColumnKind, RuleSpec, raw_name, rule_specs};
 use crate::model::InputKind;
 
@@ -151,11 +151,21 @@ fn typed_file(kind: InputKind, view: &FileView) -> String {
         ));
         outer.push(raw);
     }
+    let rows = format!("(SELECT {} FROM {})", inner.join(", "), ident(&view.view));
+    if view.ragged.is_empty() {
+        outer.push("CAST(NULL AS STRING) AS _ragged".to_string());
+        return format!("SELECT {} FROM {rows}", outer.join(", "));
+    }
+    outer.push("rg._ragged".to_string());
+    let ragged: Vec<Vec<String>> = view
+        .ragged
+        .iter()
+        .map(|(row, value)| vec![row.to_string(), quote(value)])
+        .collect();
     format!(
-        "SELECT {} FROM (SELECT {} FROM {})",
+        "SELECT {} FROM {rows} LEFT JOIN ({}) rg ON _row = rg._rrow",
         outer.join(", "),
-        inner.join(", "),
-        ident(&view.view)
+        values(&ragged, &["_rrow", "_ragged"], &["BIGINT", "STRING"])
     )
 }
 
@@ -177,16 +187,16 @@ fn broken(rule: &RuleSpec) -> String {
 /// Every file of a kind typed, with `_rule`: the index in
 /// [`rule_specs`] of the first rule the row breaks (NULL: valid).
 pub fn checked(kind: InputKind, files: &[FileView]) -> String {
-    let rules = rule_specs(kind);
-    let cases: Vec<String> = rules
-        .iter()
-        .enumerate()
-        .map(|(k, r)| format!("WHEN {} THEN {k}", broken(r)))
-        .collect();
-    let rule = match cases.is_empty() {
-        true => "CAST(NULL AS INT)".to_string(),
-        false => format!("CASE {} END", cases.join(" ")),
-    };
+    // a ragged row is rejected before any other rule (its fields are not
+    // where the header says)
+    let mut cases = vec![format!("WHEN _ragged IS NOT NULL THEN {FIELD_COUNT}")];
+    cases.extend(
+        rule_specs(kind)
+            .iter()
+            .enumerate()
+            .map(|(k, r)| format!("WHEN {} THEN {k}", broken(r))),
+    );
+    let rule = format!("CAST(CASE {} END AS INT)", cases.join(" "));
     let union = match files.is_empty() {
         true => empty_typed(kind),
         false => files
@@ -215,16 +225,19 @@ fn empty_typed(kind: InputKind) -> String {
             ident(&raw_name(c.name))
         ));
     }
+    cols.push("CAST(NULL AS STRING) AS _ragged".to_string());
     format!("SELECT {} WHERE 1 = 0", cols.join(", "))
 }
 
 /// The raw value a rejected row's first broken rule checked.
 pub(super) fn reject_value(kind: InputKind) -> String {
-    let cases: Vec<String> = rule_specs(kind)
-        .iter()
-        .enumerate()
-        .map(|(k, r)| format!("WHEN {k} THEN {}", ident(&raw_name(r.column))))
-        .collect();
+    let mut cases = vec![format!("WHEN {FIELD_COUNT} THEN _ragged")];
+    cases.extend(
+        rule_specs(kind)
+            .iter()
+            .enumerate()
+            .map(|(k, r)| format!("WHEN {k} THEN {}", ident(&raw_name(r.column)))),
+    );
     format!("CASE _rule {} END", cases.join(" "))
 }
 
@@ -235,9 +248,11 @@ mod tests {
     #[test]
     fn rules_are_tried_in_the_shared_order() {
         let sql = checked(InputKind::Prices, &[]);
-        // prices: date missing, date invalid, asset missing, price not a number
+        // prices: a ragged row first, then date missing, date invalid,
+        // asset missing, price not a number
         let whens: Vec<&str> = sql.split("WHEN ").skip(1).collect();
-        assert!(whens[0].starts_with("`date__raw` IS NULL THEN 0"), "{sql}");
+        assert!(whens[0].starts_with("_ragged IS NOT NULL THEN -3"), "{sql}");
+        assert!(whens[1].starts_with("`date__raw` IS NULL THEN 0"), "{sql}");
         assert!(whens.iter().any(|w| w.contains("THEN 3")));
         assert!(sql.contains("WHERE 1 = 0"), "no files: an empty relation");
     }
@@ -252,6 +267,7 @@ mod tests {
                 ("block_time".into(), SourceType::Timestamp),
             ],
             numbered: false,
+            ragged: Vec::new(),
         };
         let sql = typed_file(InputKind::Transfers, &view);
         assert!(
@@ -275,5 +291,30 @@ mod tests {
             "{numbered}"
         );
         assert!(!numbered.contains("monotonically_increasing_id"));
+    }
+
+    #[test]
+    fn ragged_rows_are_joined_in_and_rejected_before_any_rule() {
+        let view = FileView {
+            file: 0,
+            view: "src_transfers_0".into(),
+            columns: vec![("amount".into(), SourceType::Text)],
+            numbered: false,
+            ragged: vec![(7, "2 fields; the header has 9".into())],
+        };
+        let sql = typed_file(InputKind::Transfers, &view);
+        assert!(sql.contains("LEFT JOIN"), "{sql}");
+        assert!(sql.contains("(7, '2 fields; the header has 9')"), "{sql}");
+        let checked = checked(InputKind::Transfers, &[view]);
+        assert!(
+            checked.contains(&format!(
+                "CASE WHEN _ragged IS NOT NULL THEN {FIELD_COUNT} WHEN"
+            )),
+            "{checked}"
+        );
+        assert!(
+            reject_value(InputKind::Transfers)
+                .contains(&format!("WHEN {FIELD_COUNT} THEN _ragged"))
+        );
     }
 }
