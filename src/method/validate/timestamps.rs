@@ -3,8 +3,6 @@
 //! in UTC, integer Unix seconds and, where allowed, a bare `YYYY-MM-DD`.
 //! Pure functions over text; the result is UTC Unix seconds (fractions dropped).
 
-use chrono::NaiveDate;
-
 /// Seconds in one day.
 pub const DAY_SECONDS: i64 = 86_400;
 
@@ -36,17 +34,41 @@ pub fn parse_timestamp(text: &str, allow_date_only: bool) -> Option<i64> {
     Some(days * DAY_SECONDS + clock - offset)
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` slice.
+/// Days since 1970-01-01 of a `YYYY-MM-DD` slice (proleptic Gregorian,
+/// years 0000-9999; tested equal to chrono's `NaiveDate` on every date).
 fn parse_date(s: &[u8]) -> Option<i64> {
     if s.len() != 10 || s[4] != b'-' || s[7] != b'-' {
         return None;
     }
-    let year = digits(&s[0..4])? as i32;
-    let month = digits(&s[5..7])? as u32;
-    let day = digits(&s[8..10])? as u32;
-    let date = NaiveDate::from_ymd_opt(year, month, day)?;
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
-    Some((date - epoch).num_days())
+    let year = digits(&s[0..4])?;
+    let month = digits(&s[5..7])?;
+    let day = digits(&s[8..10])?;
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year, month, day))
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Howard Hinnant's `days_from_civil`: days since 1970-01-01 of a valid
+/// date, with March as the first month of a 400-year era.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// `HH:MM:SS[.fff…]`: seconds of the day and the remaining bytes.
@@ -122,6 +144,22 @@ mod tests {
         assert_eq!(ts("1706745600"), Some(1_706_745_600));
         assert_eq!(ts("2024-02-01 00:00:00"), Some(1_706_745_600));
         assert_eq!(ts(" 2024-02-01 00:00:00.5 "), Some(1_706_745_600));
+    }
+
+    #[test]
+    fn dates_are_chronos_on_every_day_of_ten_thousand_years() {
+        use chrono::NaiveDate;
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        for year in 0..=9999i32 {
+            for month in 0..=13u32 {
+                for day in 0..=32u32 {
+                    let text = format!("{year:04}-{month:02}-{day:02}");
+                    let expected =
+                        NaiveDate::from_ymd_opt(year, month, day).map(|d| (d - epoch).num_days());
+                    assert_eq!(parse_date(text.as_bytes()), expected, "{text}");
+                }
+            }
+        }
     }
 
     #[test]

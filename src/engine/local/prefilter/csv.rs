@@ -29,7 +29,8 @@ const CHUNKS_IN_FLIGHT: usize = 8;
 /// Where each checked column sits in a row, and how it is checked.
 struct Layout {
     fields: usize,
-    checks: Vec<(usize, ColumnKind, bool)>,
+    /// The check of each field (`None`: a column no rule reads).
+    by_field: Vec<Option<(ColumnKind, bool)>>,
     to_address: usize,
 }
 
@@ -96,17 +97,17 @@ fn layout_of(header: &[u8], shape: &CsvShape) -> Option<Layout> {
             _ => None, // a name twice: leave it to the reader
         }
     };
-    let mut checks = Vec::new();
+    let mut by_field = vec![None; names.len()];
     for c in InputKind::Transfers.columns() {
         match position(c.name)? {
-            Some(i) => checks.push((i, c.kind, c.required)),
+            Some(i) => by_field[i] = Some((c.kind, c.required)),
             None if c.required => return None,
             None => {}
         }
     }
     Some(Layout {
         fields: names.len(),
-        checks,
+        by_field,
         to_address: position("to_address")??,
     })
 }
@@ -168,17 +169,18 @@ fn read_chunk(
         copy: Vec::new(),
         rows: 0,
     };
+    // Almost every chunk is ASCII without quotes or `\r`: its rows are
+    // split in one pass over commas and line feeds.
+    let clean = memchr::memchr2(b'"', b'\r', &bytes).is_none() && bytes.is_ascii();
     let mut rest: &[u8] = &bytes;
     let mut scratch = Vec::new();
     while !rest.is_empty() {
-        let line_end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-        let line = &rest[..line_end];
-        let (record, keep) = if memchr::memchr(b'"', line).is_some() {
-            (&rest[..quoted_record_end(rest)], true)
+        let (len, keep) = if clean {
+            clean_record(rest, layout, keys, &mut scratch)
         } else {
-            let len = (line_end + 1).min(rest.len());
-            (&rest[..len], keep_row(line, layout, keys, &mut scratch))
+            any_record(rest, layout, keys, &mut scratch)
         };
+        let record = &rest[..len];
         if keep {
             let row = first_row + chunk.rows;
             chunk.copy.extend_from_slice(row.to_string().as_bytes());
@@ -189,9 +191,65 @@ fn read_chunk(
             }
         }
         chunk.rows += 1;
-        rest = &rest[record.len()..];
+        rest = &rest[len..];
     }
     Ok(chunk)
+}
+
+/// The record at the start of `rest`, in any chunk: its length (through
+/// its line feed) and whether it must be copied.
+fn any_record(
+    rest: &[u8],
+    layout: &Layout,
+    keys: &ScamKeys,
+    scratch: &mut Vec<u8>,
+) -> (usize, bool) {
+    let line_end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+    let line = &rest[..line_end];
+    if memchr::memchr(b'"', line).is_some() {
+        (quoted_record_end(rest), true)
+    } else {
+        let len = (line_end + 1).min(rest.len());
+        (len, keep_row(line, layout, keys, scratch))
+    }
+}
+
+/// [`any_record`] in a chunk that is ASCII without quotes or `\r`: fields
+/// are checked as the commas are found, and the first that may break a
+/// rule settles the row. The same decision as [`keep_row`].
+fn clean_record(
+    rest: &[u8],
+    layout: &Layout,
+    keys: &ScamKeys,
+    scratch: &mut Vec<u8>,
+) -> (usize, bool) {
+    let end_of = |at: usize| memchr::memchr(b'\n', &rest[at..]).map_or(rest.len(), |i| at + i + 1);
+    let (mut field, mut from) = (0, 0);
+    let mut to: &[u8] = &[];
+    loop {
+        let at = memchr::memchr2(b',', b'\n', &rest[from..]).map(|i| from + i);
+        let value = &rest[from..at.unwrap_or(rest.len())];
+        let certain = match layout.by_field.get(field) {
+            None => false, // more fields than the header
+            Some(None) => true,
+            Some(&Some((kind, required))) => certainly_valid(trim(value), kind, required),
+        };
+        if !certain {
+            return (at.map_or(rest.len(), end_of), true);
+        }
+        if field == layout.to_address {
+            to = value;
+        }
+        field += 1;
+        match at {
+            Some(i) if rest[i] == b',' => from = i + 1,
+            _ => {
+                let len = at.map_or(rest.len(), |i| i + 1);
+                let keep = field != layout.fields || keys.may_hold(trim(to), scratch);
+                return (len, keep);
+            }
+        }
+    }
 }
 
 /// Length of the record at the start of `bytes` (through its line feed)
@@ -234,26 +292,7 @@ fn keep_row(line: &[u8], layout: &Layout, keys: &ScamKeys, scratch: &mut Vec<u8>
     if !line.is_ascii() || line.contains(&b'\r') {
         return true;
     }
-    let mut fields = [&[][..]; 64];
-    let mut n = 0;
-    for field in line.split(|&b| b == b',') {
-        if n == fields.len() {
-            return true;
-        }
-        fields[n] = field;
-        n += 1;
-    }
-    if n != layout.fields {
-        return true;
-    }
-    let certain = layout
-        .checks
-        .iter()
-        .all(|&(i, kind, required)| certainly_valid(trim(fields[i]), kind, required));
-    if !certain {
-        return true;
-    }
-    keys.may_hold(trim(fields[layout.to_address]), scratch)
+    clean_record(line, layout, keys, scratch).1
 }
 
 #[cfg(test)]
@@ -314,6 +353,54 @@ mod tests {
             "",
         ] {
             assert!(keep(bad), "{bad:?}");
+        }
+    }
+
+    /// The rows `read_chunk` copies from `text`, by row number.
+    fn copied(text: &str) -> Vec<u64> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chunk.csv");
+        std::fs::write(&path, text).unwrap();
+        let file = File::open(&path).unwrap();
+        let chunk = read_chunk(&file, 0, text.len() as u64, 1, &layout(), &keys()).unwrap();
+        let copy = String::from_utf8(chunk.copy).unwrap();
+        copy.lines()
+            .map(|l| l.split(',').next().unwrap().parse().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_chunk_copies_exactly_the_rows_a_line_by_line_read_copies() {
+        let bad = [
+            "tron,,0,1704067200,TFrom,TOther,USDT,1,",
+            "tron,h1,0,31/12/2023,TFrom,TOther,USDT,1,",
+            "tron,h1,0,1704067200,TFrom,TOther,USDT,1,,extra",
+            "tron,h1,0,1704067200,TFrom,TOther,USDT,1",
+            "",
+            "tron,h1,0,1704067200,TFrom,TScam,USDT,1,",
+            "tron,h1,0,1704067200,TFrom,TOther,USDT,.5,",
+        ];
+        let mut lines = Vec::new();
+        let mut expected = Vec::new();
+        for (i, b) in bad.iter().enumerate() {
+            lines.extend([OK, b]);
+            expected.push(2 * i as u64 + 2);
+        }
+        // a last record without its line feed, kept and not
+        for (last, kept) in [
+            (OK, false),
+            ("tron,h1,0,1704067200,TFrom,TOther,USDT", true),
+        ] {
+            let text = format!("{}\n{last}", lines.join("\n"));
+            assert!(memchr::memchr2(b'"', b'\r', text.as_bytes()).is_none());
+            let mut want = expected.clone();
+            if kept {
+                want.push(lines.len() as u64 + 1);
+            }
+            assert_eq!(copied(&text), want, "{last}");
+            // the same rows through the line-by-line path (a `\r` anywhere)
+            let crlf = text.replace('\n', "\r\n");
+            assert_eq!(copied(&crlf), want, "{last} with CRLF");
         }
     }
 
