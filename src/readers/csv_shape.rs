@@ -65,6 +65,8 @@ impl ShapeCounter {
         let mut rest = bytes;
         let base = self.offset;
         let at = |rest: &[u8]| base + (bytes.len() - rest.len()) as u64;
+        // where the next quote is, searched once for all the lines before it
+        let mut next_quote = memchr::memchr(b'"', bytes).unwrap_or(usize::MAX);
         while !rest.is_empty() {
             if self.in_quotes || self.slow {
                 let before = self.record;
@@ -74,14 +76,18 @@ impl ShapeCounter {
                 }
                 continue;
             }
+            let pos = bytes.len() - rest.len();
+            if next_quote < pos {
+                next_quote = memchr::memchr(b'"', rest).map_or(usize::MAX, |i| pos + i);
+            }
             let end = memchr::memchr(b'\n', rest);
             let line = &rest[..end.unwrap_or(rest.len())];
-            if memchr::memchr(b'"', line).is_some() {
+            if next_quote < pos + line.len() {
                 self.slow = true;
                 continue;
             }
             if let Some(&last) = line.last() {
-                self.fields += line.iter().filter(|&&b| b == b',').count() as u32;
+                self.fields += memchr::memchr_iter(b',', line).count() as u32;
                 self.pending = true;
                 self.field_start = last == b',';
                 self.after_quote = false;
