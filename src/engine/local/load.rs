@@ -87,55 +87,72 @@ pub fn load_transfers(
     let keys = Arc::new(prefilter::ScamKeys::new(addresses)?);
     let spill = Spill::new(tmp);
     let bar = crate::log::progress(files.iter().map(|f| f.bytes).sum(), "streaming transfers");
-    for (i, (file, readable)) in files.iter().zip(&readables).enumerate() {
-        let sink = Arc::new(Mutex::new(TransferSink {
-            budget: budget.map(|b| Budget {
-                rejected_before: parts.rejected,
-                read_before: parts.rows_read.iter().sum(),
-                ..b
-            }),
-            spill: spill.clone(),
-            ..TransferSink::default()
-        }));
-        let reduced = prefilter::reduce(readable, mapping, &keys, tmp, &file.sha256)?;
-        let scanned = reduced.as_ref().map_or(readable, |r| &r.readable);
-        let plan = validated_frame(kind, file, scanned, i, mapping, tokens)?
-            .with_column(index.row_expr())
-            .select(kept_columns(kind, &TRANSFER_EXTRA))
-            .sink_batches(TransferSink::callback(&sink), false, None)
-            .map_err(|e| read_error(kind, file, e))?;
-        plan.collect_with_engine(Engine::Streaming)
-            .map_err(|e| read_error(kind, file, e))?;
-        let mut done = std::mem::take(
-            &mut *sink
-                .lock()
-                .map_err(|_| anyhow::anyhow!("transfer sink poisoned"))?,
-        );
-        if let Some(r) = &reduced {
-            // the rows left out were read (and valid): count them
-            crate::log::memory(&format!(
-                "reading {} (the fast pass kept {} of {} rows)",
-                file.path.display(),
-                done.rows_read,
-                r.rows
-            ));
-            done.rows_read = r.rows;
+    std::thread::scope(|scope| -> Result<()> {
+        // The fast pass over the next file runs while this one is planned
+        // (bounded: one finished and one in progress).
+        let (ahead, reductions) = std::sync::mpsc::sync_channel(1);
+        let (to_reduce, keys) = (files.iter().zip(&readables), &keys);
+        scope.spawn(move || {
+            for (file, readable) in to_reduce {
+                let reduced = prefilter::reduce(readable, mapping, keys, tmp, &file.sha256);
+                if ahead.send(reduced).is_err() {
+                    break; // the load stopped
+                }
+            }
+        });
+        for (i, (file, readable)) in files.iter().zip(&readables).enumerate() {
+            let reduced = reductions.recv().map_err(|_| {
+                anyhow::anyhow!("the fast pass over {} stopped", file.path.display())
+            })??;
+            let sink = Arc::new(Mutex::new(TransferSink {
+                budget: budget.map(|b| Budget {
+                    rejected_before: parts.rejected,
+                    read_before: parts.rows_read.iter().sum(),
+                    ..b
+                }),
+                spill: spill.clone(),
+                ..TransferSink::default()
+            }));
+            let scanned = reduced.as_ref().map_or(readable, |r| &r.readable);
+            let plan = validated_frame(kind, file, scanned, i, mapping, tokens)?
+                .with_column(index.row_expr())
+                .select(kept_columns(kind, &TRANSFER_EXTRA))
+                .sink_batches(TransferSink::callback(&sink), false, None)
+                .map_err(|e| read_error(kind, file, e))?;
+            plan.collect_with_engine(Engine::Streaming)
+                .map_err(|e| read_error(kind, file, e))?;
+            let mut done = std::mem::take(
+                &mut *sink
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("transfer sink poisoned"))?,
+            );
+            if let Some(r) = &reduced {
+                // the rows left out were read (and valid): count them
+                crate::log::memory(&format!(
+                    "reading {} (the fast pass kept {} of {} rows)",
+                    file.path.display(),
+                    done.rows_read,
+                    r.rows
+                ));
+                done.rows_read = r.rows;
+            }
+            if let (true, Some(b)) = (done.over_budget, budget) {
+                return Err(early_stop(
+                    &parts,
+                    &done,
+                    file,
+                    b,
+                    max_reject_rate.unwrap_or(0.0),
+                ));
+            }
+            parts.add_file(&mut done)?;
+            crate::memory::release_free_pages();
+            if let Some(bar) = &bar {
+                bar.inc(file.bytes);
+            }
         }
-        if let (true, Some(b)) = (done.over_budget, budget) {
-            return Err(early_stop(
-                &parts,
-                &done,
-                file,
-                b,
-                max_reject_rate.unwrap_or(0.0),
-            ));
-        }
-        parts.add_file(&mut done)?;
-        crate::memory::release_free_pages();
-        if let Some(bar) = &bar {
-            bar.inc(file.bytes);
-        }
-    }
+        Ok(())
+    })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
