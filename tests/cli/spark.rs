@@ -7,7 +7,7 @@
 //!
 //! The server: `SCAMTRENDS_SPARK_REMOTE` when set (`.ci/run` starts Sail
 //! and sets it), else a Sail started here when `sail` is on PATH
-//! (`pip install pysail==0.7.2`). Without either the tests print SKIPPED,
+//! (`pip install pysail==0.7.2 pyspark-client==4.2.0`). Without either the tests print SKIPPED,
 //! and fail in CI. `SCAMTRENDS_SPARK4_REMOTE` (opt-in) names an Apache
 //! Spark 4 Spark Connect server for the same comparison.
 
@@ -31,7 +31,7 @@ fn remote() -> Option<String> {
                 Some(r) => Some(r),
                 None if std::env::var("CI").is_ok() => {
                     panic!(
-                        "CI: Sail is needed for the Spark engine tests (pip install pysail==0.7.2)"
+                        "CI: Sail is needed for the Spark engine tests (pip install pysail==0.7.2 pyspark-client==4.2.0)"
                     )
                 }
                 None => {
@@ -329,6 +329,72 @@ fn parquet_of_several_row_groups_is_byte_identical() {
     );
 }
 
+/// Parquet floats whose text engines spell differently (Spark writes
+/// `-4.09E-4`, `Infinity`): a double file and a single-precision one, with
+/// rows rejected for those values.
+fn odd_float_export(w: &Workdir) {
+    use polars::prelude::*;
+    w.run_ok(&[
+        "generate", "--rows", "3000", "--seed", "3", "--files", "1", "--format", "parquet",
+        "--out", "gen",
+    ]);
+    let path = w.path("gen/transfers/part-0000.parquet");
+    let mut df = crate::workdir::read_parquet(&path);
+    let odd = [
+        -4.09e-4,
+        -1e-7,
+        f64::INFINITY,
+        f64::NAN,
+        -1.5e300,
+        -12345678.5,
+    ];
+    let amounts: Vec<Option<f64>> = crate::workdir::floats(&df, "amount")
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| odd.get(i).copied().or(v))
+        .collect();
+    df.with_column(Column::new("amount".into(), amounts))
+        .unwrap();
+    let half = df.height() / 2;
+    let mut double = df.slice(0, half);
+    let mut single = df.slice(half as i64, df.height() - half);
+    single
+        .apply("amount", |c| {
+            let odd = [-4.09e-4f32, -1e-7, f32::NEG_INFINITY, -3.4e38];
+            let v: Vec<Option<f32>> = c
+                .f64()
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(i, v)| odd.get(i).copied().or(v.map(|v| v as f32)))
+                .collect();
+            Column::new("amount".into(), v)
+        })
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    for (name, frame) in [("a.parquet", &mut double), ("b.parquet", &mut single)] {
+        let file = std::fs::File::create(w.path(&format!("gen/transfers/{name}"))).unwrap();
+        ParquetWriter::new(file).finish(frame).unwrap();
+    }
+}
+
+#[test]
+fn parquet_floats_are_spelled_alike_in_rejects() {
+    let Some(remote) = remote() else { return };
+    let w = Workdir::new();
+    odd_float_export(&w);
+    assert_engines_agree(
+        &w,
+        &remote,
+        &["run", "--data", "gen", "--max-reject-rate", "1"],
+    );
+    let rejects = w.table("spark/rejects.parquet");
+    let values = crate::workdir::strings(&rejects, "value");
+    for v in ["-0.000409", "inf", "NaN", "-inf"] {
+        assert!(values.iter().any(|x| x == v), "{v} in {values:?}");
+    }
+}
+
 #[test]
 fn the_sample_data_agrees_under_every_parameter() {
     let Some(remote) = remote() else { return };
@@ -537,6 +603,13 @@ fn apache_spark_4_agrees_when_asked() {
     );
     let w = Workdir::new();
     messy_export(&w);
+    assert_engines_agree(
+        &w,
+        &remote,
+        &["run", "--data", "gen", "--max-reject-rate", "1"],
+    );
+    let w = Workdir::new();
+    odd_float_export(&w);
     assert_engines_agree(
         &w,
         &remote,

@@ -520,6 +520,8 @@ impl Loaded<'_> {
                 ("_row", Want::Int),
                 ("_rule", Want::Int),
                 ("value", Want::Text),
+                ("f64", Want::Float),
+                ("f32", Want::Float),
                 ("usd", Want::Float),
             ],
         )?;
@@ -556,6 +558,10 @@ impl Loaded<'_> {
             columns.push(column);
         }
         let usd_text = (col("usd").cast(DataType::String) + lit(" USD")).alias("usd_text");
+        // a file's float, spelled as the local reader spells its raw text
+        let float_text = col("f64")
+            .cast(DataType::String)
+            .fill_null(col("f32").cast(DataType::Float32).cast(DataType::String));
         Ok(raw
             .lazy()
             .with_columns([
@@ -570,7 +576,10 @@ impl Loaded<'_> {
                 col("_row").alias("row"),
                 col("reason"),
                 col("column"),
-                col("value").fill_null(col("usd_text")).alias("value"),
+                float_text
+                    .fill_null(col("value"))
+                    .fill_null(col("usd_text"))
+                    .alias("value"),
             ])
             .sort(["input", "file", "row"], SortMultipleOptions::default())
             .collect()?)

@@ -295,9 +295,9 @@ fn columns_of(schema: &SparkType) -> Result<Vec<(String, SourceType)>> {
                 SparkType::Byte | SparkType::Short | SparkType::Integer | SparkType::Long => {
                     SourceType::Integer
                 }
-                SparkType::Float | SparkType::Double | SparkType::Decimal { .. } => {
-                    SourceType::Float
-                }
+                SparkType::Float => SourceType::Single,
+                SparkType::Double => SourceType::Double,
+                SparkType::Decimal { .. } => SourceType::Decimal,
                 SparkType::Timestamp | SparkType::TimestampNtz => SourceType::Timestamp,
                 SparkType::Date => SourceType::Date,
                 _ => SourceType::Text,

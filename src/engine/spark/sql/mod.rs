@@ -38,9 +38,26 @@ pub const MATERIALIZED: &str = "scam_bound";
 pub enum SourceType {
     Text,
     Integer,
-    Float,
+    /// A decimal: the server's text of it is plain digits, as polars'.
+    Decimal,
+    /// A 32-bit float: its text is spelled by the client (see `Double`).
+    Single,
+    /// A 64-bit float. Engines spell a double differently (Spark writes
+    /// `-4.09E-4` where polars and Sail write `-0.000409`), so a reject's
+    /// value is sent back as the number and spelled by the client.
+    Double,
     Timestamp,
     Date,
+}
+
+impl SourceType {
+    /// A number the server casts rather than parses.
+    pub fn is_number(self) -> bool {
+        matches!(
+            self,
+            Self::Integer | Self::Decimal | Self::Single | Self::Double
+        )
+    }
 }
 
 /// One input file registered as a view on the server.

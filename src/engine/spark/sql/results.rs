@@ -4,30 +4,35 @@
 //! of each median).
 
 use super::stages::REPORTS_KEPT;
-use super::typing::reject_value;
+use super::typing::{reject_float, reject_value};
 use super::{IMPLAUSIBLE_AMOUNT, IMPLAUSIBLE_LOSS, Shape, checked_view, period_start, quote};
 use crate::model::{InputKind, Period};
 
-/// `input, _file, _row, _rule, value, usd` of every rejected row.
+/// `input, _file, _row, _rule, value, f64, f32, usd` of every rejected
+/// row: the value as text, or as the file's float (`f64`, `f32`) for the
+/// client to spell.
 pub fn rejects_query() -> String {
     let mut parts: Vec<String> = [InputKind::Prices, InputKind::Reports, InputKind::Transfers]
         .iter()
         .map(|k| {
             format!(
                 "SELECT {} AS input, _file, _row, CAST(_rule AS BIGINT) AS _rule, {} AS value, \
-                 CAST(NULL AS DOUBLE) AS usd FROM {} WHERE _rule IS NOT NULL",
+                 {} AS f64, {} AS f32, CAST(NULL AS DOUBLE) AS usd FROM {} WHERE _rule IS NOT NULL",
                 quote(k.name()),
                 reject_value(*k),
+                reject_float(*k, 64),
+                reject_float(*k, 32),
                 checked_view(*k)
             )
         })
         .collect();
+    let none = "CAST(NULL AS STRING), CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE)";
     parts.push(format!(
-        "SELECT 'reports', _file, _row, CAST({IMPLAUSIBLE_LOSS} AS BIGINT), CAST(NULL AS STRING), loss_usd_valued \
+        "SELECT 'reports', _file, _row, CAST({IMPLAUSIBLE_LOSS} AS BIGINT), {none}, loss_usd_valued \
          FROM reports_valued WHERE loss_valued AND loss_usd_valued > 1.0E12"
     ));
     parts.push(format!(
-        "SELECT 'transfers', _file, _row, CAST({IMPLAUSIBLE_AMOUNT} AS BIGINT), CAST(NULL AS STRING), usd \
+        "SELECT 'transfers', _file, _row, CAST({IMPLAUSIBLE_AMOUNT} AS BIGINT), {none}, usd \
          FROM scam_bound WHERE usd > 1.0E12"
     ));
     parts.join(" UNION ALL ")

@@ -100,11 +100,11 @@ fn typed(kind: ColumnKind, name: &str, source: Option<SourceType>) -> String {
         (ColumnKind::Upper, _) => format!("upper({raw})"),
         (ColumnKind::Hash, _) => lower_when_prefixed(&raw, &["0x"]),
         (ColumnKind::Address, _) => lower_when_prefixed(&raw, &["0x", "bc1", "tb1", "ltc1"]),
-        (ColumnKind::Float, Some(SourceType::Integer | SourceType::Float)) => {
+        (ColumnKind::Float, Some(t)) if t.is_number() => {
             format!("CAST({src} AS DOUBLE)")
         }
         (ColumnKind::Float, _) => parse_float(&raw),
-        (ColumnKind::Integer, Some(SourceType::Integer | SourceType::Float)) => {
+        (ColumnKind::Integer, Some(t)) if t.is_number() => {
             format!("CAST({src} AS BIGINT)")
         }
         (ColumnKind::Integer, _) => parse_integer(&raw),
@@ -151,6 +151,14 @@ fn typed_file(kind: InputKind, view: &FileView) -> String {
         ));
         outer.push(raw);
     }
+    outer.extend(float_twins(kind, |name, bits| {
+        match (view.source_type(name), bits) {
+            (Some(SourceType::Double), 64) | (Some(SourceType::Single), 32) => {
+                format!("CAST({} AS DOUBLE)", ident(&format!("{name}__src")))
+            }
+            _ => "CAST(NULL AS DOUBLE)".to_string(),
+        }
+    }));
     let rows = format!("(SELECT {} FROM {})", inner.join(", "), ident(&view.view));
     if view.ragged.is_empty() {
         outer.push("CAST(NULL AS STRING) AS _ragged".to_string());
@@ -225,8 +233,47 @@ fn empty_typed(kind: InputKind) -> String {
             ident(&raw_name(c.name))
         ));
     }
+    cols.extend(float_twins(kind, |_, _| "CAST(NULL AS DOUBLE)".to_string()));
     cols.push("CAST(NULL AS STRING) AS _ragged".to_string());
     format!("SELECT {} WHERE 1 = 0", cols.join(", "))
+}
+
+/// The columns a reject can name, each once, in rule order.
+fn rule_columns(kind: InputKind) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for r in rule_specs(kind) {
+        if !out.contains(&r.column) {
+            out.push(r.column);
+        }
+    }
+    out
+}
+
+/// The name of a column's float twin: the file's own float of `bits`
+/// bits (as a double), NULL when the file does not type it so.
+fn twin_name(column: &str, bits: u8) -> String {
+    format!("{column}__f{bits}")
+}
+
+/// `expr AS twin` for both float twins of every column a reject can name.
+fn float_twins(kind: InputKind, expr: impl Fn(&str, u8) -> String) -> Vec<String> {
+    rule_columns(kind)
+        .into_iter()
+        .flat_map(|c| [64, 32].map(|bits| (c, bits)))
+        .map(|(c, bits)| format!("{} AS {}", expr(c, bits), ident(&twin_name(c, bits))))
+        .collect()
+}
+
+/// The float a rejected row's first broken rule checked, when its file
+/// types that column as a float of `bits` bits: the client spells it, as
+/// the local reader does (engines spell doubles differently).
+pub(super) fn reject_float(kind: InputKind, bits: u8) -> String {
+    let cases: Vec<String> = rule_specs(kind)
+        .iter()
+        .enumerate()
+        .map(|(k, r)| format!("WHEN {k} THEN {}", ident(&twin_name(r.column, bits))))
+        .collect();
+    format!("CASE _rule {} END", cases.join(" "))
 }
 
 /// The raw value a rejected row's first broken rule checked.
@@ -263,7 +310,7 @@ mod tests {
             file: 2,
             view: "src_transfers_2".into(),
             columns: vec![
-                ("amount".into(), SourceType::Float),
+                ("amount".into(), SourceType::Double),
                 ("block_time".into(), SourceType::Timestamp),
             ],
             numbered: false,
@@ -275,6 +322,14 @@ mod tests {
             "{sql}"
         );
         assert!(sql.contains("unix_seconds(`block_time__src`)"));
+        // a double's reject value goes back as the number (the client
+        // spells it); a file without that float type sends NULL
+        assert!(
+            sql.contains("CAST(`amount__src` AS DOUBLE) AS `amount__f64`"),
+            "{sql}"
+        );
+        assert!(sql.contains("CAST(NULL AS DOUBLE) AS `amount__f32`"));
+        assert!(reject_float(InputKind::Transfers, 64).contains("THEN `amount__f64`"));
         assert!(sql.contains("CAST(NULL AS STRING) AS `chain__raw`"));
         assert!(sql.starts_with("SELECT _file, _row"));
         assert!(sql.contains("2 AS _file"));
