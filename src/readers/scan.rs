@@ -54,6 +54,57 @@ pub fn scan_typed(
     Ok(lf.select(exprs))
 }
 
+/// One file projected onto the canonical columns it has, with `_row`, before
+/// any column is typed, trimmed or checked: what [`scan_typed`] types. For an
+/// engine that reads files itself (the Spark engine writes this as its copy
+/// of the file). `None`: the file is read as it is (canonical layout, no
+/// column mapping, not converted from another format).
+pub fn canonical_untyped(
+    file: &InputFile,
+    readable: &Readable,
+    kind: InputKind,
+    mapping: Option<&KindMapping>,
+    tokens: &Arc<TokenRegistry>,
+) -> Result<Option<LazyFrame>> {
+    let cannot_read = |e: PolarsError| {
+        bad_input(format!(
+            "{} file {}: cannot read: {e}",
+            kind.name(),
+            file.path.display()
+        ))
+    };
+    let mut lf = scan_raw(file, readable)?;
+    let schema = lf.collect_schema().map_err(cannot_read)?;
+    let projection = layout_projection(file, kind, &schema, mapping, tokens)?;
+    if projection.is_none() && !is_converted(file, readable) {
+        return Ok(None);
+    }
+    if let Some(projection) = projection {
+        lf = lf.select(projection);
+    }
+    let schema = lf.collect_schema().map_err(cannot_read)?;
+    check_columns(file, kind, &schema)?;
+    let mut exprs = vec![col(ROW)];
+    exprs.extend(
+        kind.columns()
+            .iter()
+            .filter(|c| schema.get(c.name).is_some())
+            .map(|c| col(c.name)),
+    );
+    Ok(Some(lf.select(exprs)))
+}
+
+/// The reader scans a canonical CSV written from another format (JSON,
+/// a TagPack, bitcoin-etl's CSV, BigQuery's nested Parquet), not the file.
+pub fn is_converted(file: &InputFile, readable: &Readable) -> bool {
+    use crate::model::FileFormat;
+    readable.layout.is_some()
+        || !matches!(
+            file.format,
+            FileFormat::Csv | FileFormat::CsvGz | FileFormat::CsvZst | FileFormat::Parquet
+        )
+}
+
 /// The projection onto canonical columns: a forced preset, a column mapping,
 /// or a layout detected from the header (logged); `None` for canonical files.
 fn layout_projection(

@@ -395,6 +395,169 @@ fn parquet_floats_are_spelled_alike_in_rejects() {
     }
 }
 
+const R_HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,loss_usd,source\n";
+const T_HEADER: &str =
+    "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\n";
+
+/// The real exports (`tests/fixtures/real`) in the layouts they come in,
+/// each run as `tests/cli/chains.rs`, `ethereum_etl.rs` and `shared_data.rs`
+/// run it: `(files to write, run arguments)`.
+fn real_cases() -> Vec<(Vec<(&'static str, String)>, Vec<String>)> {
+    use crate::workdir::{fixture, real};
+    let path = |p: std::path::PathBuf| p.to_str().unwrap().to_string();
+    let mapping = |name: &str| {
+        path(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/mappings/{name}")))
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let eth_reports = format!(
+        "{R_HEADER}R1,2023-01-01,ethereum,0x1f87bc6687c52200aad234b7055568e92c943c46,romance,US,,t\n\
+         R2,2023-01-01,ethereum,0x3fba61540568e514a78a05a112c583bb40089168,hyip,US,,t\n\
+         R3,2023-01-01,ethereum,0x7054B0F980A7EB5B3A6B3446F3C947D80162775C,phishing,US,,t\n\
+         R4,2023-01-01,ethereum,0xCCA3E571400B299F3E09616721CCD0BE0529226D,pig butchering,SG,,t\n"
+    );
+    let eth_prices = "date,asset,price_usd\n2023-05-02,USDT,1\n2023-05-02,USDC,1\n\
+                      2023-05-02,WETH,1900\n2023-05-02,ETH,1900.25\n"
+        .to_string();
+    let btc_reports = format!(
+        "{R_HEADER}R1,2010-04-01,bitcoin,1HaHTfmvoUW6i6nhJf8jJs6tU4cHNmBQHQ,sextortion,US,,t\n"
+    );
+    let btc_prices = "date,asset,price_usd\n2010-04-10,BTC,0.1\n".to_string();
+    let eth = [("reports.csv", eth_reports), ("prices.csv", eth_prices)];
+    let btc = [("reports.csv", btc_reports), ("prices.csv", btc_prices)];
+    let with_files = |files: &[(&'static str, String)], export: String| {
+        (
+            files.to_vec(),
+            args(&[
+                "run",
+                "--transfers",
+                &export,
+                "--reports",
+                "reports.csv",
+                "--prices",
+                "prices.csv",
+                "--max-reject-rate",
+                "1",
+            ]),
+        )
+    };
+    let mut cases = vec![
+        with_files(
+            &eth,
+            path(real().join("ethereum-etl/token_transfers_blocks_17173049_17173050.json")),
+        ),
+        with_files(
+            &eth,
+            path(real().join("ethereum-etl/transactions_blocks_17173049_17173050.json")),
+        ),
+        with_files(
+            &eth,
+            path(real().join("ethereum-etl/transactions_with_withdrawals.csv")),
+        ),
+        with_files(
+            &eth,
+            path(real().join("ethereum-etl/token_transfers_small.csv")),
+        ),
+        with_files(
+            &btc,
+            path(real().join("bitcoin_etl_stream_50001_50002/expected_transactions.json")),
+        ),
+        with_files(
+            &btc,
+            path(real().join("bitcoin_etl_block_50001/expected_transactions.json")),
+        ),
+        with_files(
+            &btc,
+            path(fixture(
+                "bitcoin_etl_csv/stream_50001_50002_transactions.csv",
+            )),
+        ),
+        with_files(&btc, path(fixture("bigquery_bitcoin/transactions.parquet"))),
+    ];
+    let tron_reports =
+        format!("{R_HEADER}R1,2022-01-01,tron,TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre,romance,KH,,t\n");
+    let tron_prices = "date,asset,price_usd\n2022-11-24,USDT,1\n2025-01-31,USDT,1\n".to_string();
+    cases.push(with_files(
+        &[("reports.csv", tron_reports), ("prices.csv", tron_prices)],
+        path(real().join("tron_trongrid_trc20_ledger/fetchTronAccountTxsTrc20.fixture.json")),
+    ));
+    // reports in their own layouts: TagPacks, and lists read through the
+    // mappings shipped in docs/mappings/
+    let t = format!(
+        "{T_HEADER}ethereum,0x1,0,1700000000,0x1111,0xd0cc2b24980cbcca47ef755da88b220a82291407,USDT,25,25\n\
+         ethereum,0x2,0,1700000000,0x1111,0x80D7BB18521ACBEF32D7906502EBE94928690E93,USDT,25,25\n\
+         bitcoin,b1,0,1700000000,1Victim,1Ee9ZiZkmygAXUiyeYKRSA3tLe4vNYEAgA,BTC,0.1,3000\n\
+         bitcoin,tx1,0,1600000000,1Victim,34YmbPSXRjewgcqVRcrryUtYqzM25VXrNt,BTC,0.5,5000\n"
+    );
+    let reports_as = |reports: String, extra: &[&str]| {
+        let mut a = args(&[
+            "run",
+            "--transfers",
+            "t.csv",
+            "--reports",
+            &reports,
+            "--max-reject-rate",
+            "1",
+        ]);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        (vec![("t.csv", t.clone())], a)
+    };
+    cases.push(reports_as(path(real().join("graphsense")), &[]));
+    cases.push(reports_as(
+        path(real().join("forta/etherscan_malicious_labels.csv")),
+        &["--mapping", &mapping("forta-etherscan-labels.toml")],
+    ));
+    cases.push(reports_as(
+        path(real().join("ransomware_receipts_labels/addresses.csv")),
+        &["--mapping", &mapping("ransomware-receipts-addresses.toml")],
+    ));
+    cases
+}
+
+/// Every real export, in the layout it comes in, gives the same bytes on
+/// both engines: the client writes the readers' canonical projection for
+/// the server (`engine::spark::canonical`), the server checks and measures.
+#[test]
+fn the_real_exports_are_byte_identical() {
+    let Some(remote) = remote() else { return };
+    for (files, args) in real_cases() {
+        let w = Workdir::new();
+        for (name, text) in &files {
+            w.write(name, text);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        eprintln!("case: {args:?}");
+        assert_engines_agree(&w, &remote, &args);
+    }
+}
+
+/// A mapping's own timestamp format is parsed by the local engine only:
+/// one line, exit 3, nothing published.
+#[test]
+fn a_custom_timestamp_format_is_refused_on_the_server() {
+    let Some(remote) = remote() else { return };
+    let w = Workdir::new();
+    examples(&w);
+    w.write("m.toml", "[prices]\ntimestamp_format = \"%Y-%m-%d\"\n");
+    let err = w.run_fails(
+        &[
+            "run",
+            "--data",
+            "input",
+            "--mapping",
+            "m.toml",
+            "--out",
+            "out",
+            "--engine",
+            "spark",
+            "--spark-remote",
+            &remote,
+        ],
+        3,
+    );
+    assert!(err.contains("timestamp_format for prices"), "{err}");
+    assert!(!w.path("out").exists());
+}
+
 #[test]
 fn the_sample_data_agrees_under_every_parameter() {
     let Some(remote) = remote() else { return };

@@ -9,6 +9,7 @@
 //! region table (`shape`), summarise what was loaded (`summary`), then
 //! collect and finish the tables (`tables.rs`).
 
+pub mod canonical;
 pub mod frames;
 pub mod session;
 pub mod sql;
@@ -21,6 +22,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use polars::prelude::*;
 
+use crate::engine::spark::canonical::canonical_copy;
 use crate::engine::spark::frames::{Want, to_frame, to_frame_as_is};
 use crate::engine::spark::session::Server;
 use crate::engine::spark::sql::{
@@ -153,11 +155,16 @@ impl SparkEngine {
             let mut of_kind = Vec::new();
             for (i, file) in files_of(&files, kind).iter().enumerate() {
                 let view = format!("src_{}_{i}", kind.name());
-                let shape = csv_shape(file)?;
+                let canonical = canonical_copy(file, kind, i, inputs, staging.as_ref())?;
+                let shape = match &canonical {
+                    Some(c) if c.converted => None,
+                    _ => csv_shape(file)?,
+                };
                 let ragged = ragged_rows(file, shape.as_deref())?;
-                let (copy, format) = match shape.filter(|_| !ragged.is_empty()) {
-                    None => (numbered_copy(file, kind, i, staging.as_ref())?, file.format),
-                    Some(shape) => (
+                let (copy, format) = match (canonical, shape.filter(|_| !ragged.is_empty())) {
+                    (Some(c), _) => (Some(c.path), crate::model::FileFormat::Parquet),
+                    (None, None) => (numbered_copy(file, kind, i, staging.as_ref())?, file.format),
+                    (None, Some(shape)) => (
                         Some(repaired_copy(file, kind, i, staging.as_ref(), &shape)?),
                         crate::model::FileFormat::Csv,
                     ),
@@ -244,7 +251,10 @@ fn repaired_copy(
 ) -> Result<std::path::PathBuf> {
     let Some(dir) = staging.and_then(Staging::local_dir) else {
         return Err(bad_input(format!(
-            "{}: rows with more or fewer fields than the header need --spark-staging DIR,              a directory this machine and the server share: the server's CSV reader cannot              read them, so scamtrends writes a copy with those rows blanked there              (docs/scale-out.md)",
+            "{}: rows with more or fewer fields than the header need --spark-staging DIR, \
+             a directory this machine and the server share: the server's CSV reader cannot \
+             read them, so scamtrends writes a copy with those rows blanked there \
+             (docs/scale-out.md)",
             file.path.display()
         )));
     };
@@ -254,7 +264,8 @@ fn repaired_copy(
     let copy = crate::readers::csv_shape::ShapeCounter::of_reader(std::fs::File::open(&target)?)?;
     if !copy.ragged.is_empty() || copy.rows != shape.rows {
         return Err(bad_input(format!(
-            "{}: its rows with the wrong field count could not be blanked for the server              (unbalanced quotes?): run it with --engine local",
+            "{}: its rows with the wrong field count could not be blanked for the server \
+             (unbalanced quotes?): run it with --engine local",
             file.path.display()
         )));
     }
@@ -282,7 +293,9 @@ fn ragged_rows(
     };
     if shape.ragged.len() > MAX_RAGGED_ROWS {
         return Err(bad_input(format!(
-            "{}: {} rows have more or fewer fields than the header; the spark engine              sends such rows to the server as a list of at most {MAX_RAGGED_ROWS}: repair              the export or run it with --engine local",
+            "{}: {} rows have more or fewer fields than the header; the spark engine \
+             sends such rows to the server as a list of at most {MAX_RAGGED_ROWS}: repair \
+             the export or run it with --engine local",
             file.path.display(),
             shape.ragged.len()
         )));
@@ -341,10 +354,13 @@ fn canonical_files(inputs: &ResolvedInputs) -> Result<Vec<(InputKind, &InputFile
             "--engine spark reads transfer exports, not a --store (run a store on the local engine)",
         ));
     };
-    if needs_conversion(inputs) {
-        return Err(bad_input(
-            "--engine spark reads the canonical layout: a --mapping or --transfers-format runs on the local engine",
-        ));
+    if let Some(kind) = custom_timestamp_format(inputs) {
+        return Err(bad_input(format!(
+            "--engine spark: the mapping's timestamp_format for {} is parsed by the local \
+             engine only: run it with --engine local, or give the timestamps as RFC 3339 or \
+             Unix seconds",
+            kind.name()
+        )));
     }
     let mut out = Vec::new();
     for (kind, files) in [
@@ -357,18 +373,14 @@ fn canonical_files(inputs: &ResolvedInputs) -> Result<Vec<(InputKind, &InputFile
     Ok(out)
 }
 
-/// A mapping or a forced layout other than the canonical one: the local
-/// engine's readers convert those.
-fn needs_conversion(inputs: &ResolvedInputs) -> bool {
-    KINDS.iter().any(|k| {
-        inputs.mapping.of(*k).is_some_and(|m| {
-            !m.columns.is_empty()
-                || !m.constants.is_empty()
-                || m.timestamp_format.is_some()
-                || m.format
-                    .as_deref()
-                    .is_some_and(|f| f != crate::names::PRESET_CANONICAL)
-        })
+/// A kind whose mapping parses timestamps with a format of its own (the
+/// server has no equivalent of the local parser's formats).
+fn custom_timestamp_format(inputs: &ResolvedInputs) -> Option<InputKind> {
+    KINDS.into_iter().find(|k| {
+        inputs
+            .mapping
+            .of(*k)
+            .is_some_and(|m| m.timestamp_format.is_some())
     })
 }
 

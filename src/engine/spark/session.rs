@@ -166,6 +166,9 @@ impl Server {
             .session
             .sql(&format!("SELECT * FROM {}", ident(view)))
             .map_err(|e| cannot("write", &e))?;
+        // read back with the view's own schema: a view without rows
+        // writes no file a reader could infer it from
+        let schema = df.schema().map_err(|e| cannot("write", &e))?.json();
         df.write()
             .mode("overwrite")
             .format("parquet")
@@ -174,6 +177,7 @@ impl Server {
         self.session
             .read()
             .format("parquet")
+            .schema(schema)
             .load(Some(location))
             .create_or_replace_temp_view(view)
             .map_err(|e| cannot("read", &e))?;
