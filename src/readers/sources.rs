@@ -19,12 +19,24 @@ use crate::readers::csv_shape::ShapeCounter;
 /// Files are hashed (and CSV fields counted) in parallel, one file per
 /// thread: an export of several files reads at the speed of all cores. The
 /// list keeps path order whatever finishes first.
+///
+/// They are hashed last to first: the engine then parses them first to
+/// last, so an export larger than the page cache finds its first files
+/// still cached from this read rather than evicted by the later ones (read
+/// in path order, every file of such an export is read from disk twice).
 pub fn resolve_inputs(kind: &str, specs: &[String]) -> Result<Vec<InputFile>> {
     use rayon::prelude::*;
-    resolve_paths(kind, specs)?
-        .into_par_iter()
-        .map(|p| describe_file(kind, p))
-        .collect()
+    let paths = resolve_paths(kind, specs)?;
+    let mut described: Vec<(usize, Result<InputFile>)> = paths
+        .into_iter()
+        .enumerate()
+        .rev()
+        .par_bridge()
+        .map(|(i, p)| (i, describe_file(kind, p)))
+        .collect();
+    // path order, and the first failing file's error whichever failed first
+    described.sort_by_key(|(i, _)| *i);
+    described.into_iter().map(|(_, f)| f).collect()
 }
 
 /// Expand PATH arguments into sorted, distinct file paths (nothing is read).
