@@ -519,6 +519,10 @@ fn real_cases() -> Vec<(Vec<(&'static str, String)>, Vec<String>)> {
 #[test]
 fn the_real_exports_are_byte_identical() {
     let Some(remote) = remote() else { return };
+    real_exports_agree(&remote);
+}
+
+fn real_exports_agree(remote: &str) {
     for (files, args) in real_cases() {
         let w = Workdir::new();
         for (name, text) in &files {
@@ -526,7 +530,7 @@ fn the_real_exports_are_byte_identical() {
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         eprintln!("case: {args:?}");
-        assert_engines_agree(&w, &remote, &args);
+        assert_engines_agree(&w, remote, &args);
     }
 }
 
@@ -778,4 +782,5 @@ fn apache_spark_4_agrees_when_asked() {
         &remote,
         &["run", "--data", "gen", "--max-reject-rate", "1"],
     );
+    real_exports_agree(&remote);
 }
