@@ -399,10 +399,13 @@ const R_HEADER: &str = "report_id,reported_at,chain,address,scam_type,country,lo
 const T_HEADER: &str =
     "chain,tx_hash,transfer_index,block_time,from_address,to_address,asset,amount,amount_usd\n";
 
+/// Files to write into a Workdir: `(name, text)`.
+type Files = Vec<(&'static str, String)>;
+
 /// The real exports (`tests/fixtures/real`) in the layouts they come in,
 /// each run as `tests/cli/chains.rs`, `ethereum_etl.rs` and `shared_data.rs`
 /// run it: `(files to write, run arguments)`.
-fn real_cases() -> Vec<(Vec<(&'static str, String)>, Vec<String>)> {
+fn real_cases() -> Vec<(Files, Vec<String>)> {
     use crate::workdir::{fixture, real};
     let path = |p: std::path::PathBuf| p.to_str().unwrap().to_string();
     let mapping = |name: &str| {
