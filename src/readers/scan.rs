@@ -29,13 +29,7 @@ pub fn scan_typed(
     mapping: Option<&KindMapping>,
     tokens: &Arc<TokenRegistry>,
 ) -> Result<LazyFrame> {
-    let cannot_read = |e: PolarsError| {
-        bad_input(format!(
-            "{} file {}: cannot read: {e}",
-            kind.name(),
-            file.path.display()
-        ))
-    };
+    let cannot_read = cannot_read(kind, file);
     let mut lf = scan_raw(file, readable)?;
     if let Some(keep) = &readable.keep {
         lf = lf.filter(keep.clone());
@@ -54,6 +48,20 @@ pub fn scan_typed(
     Ok(lf.select(exprs))
 }
 
+/// The error for a file polars cannot read, naming it.
+fn cannot_read(
+    kind: InputKind,
+    file: &InputFile,
+) -> impl Fn(PolarsError) -> anyhow::Error + Copy + '_ {
+    move |e| {
+        bad_input(format!(
+            "{} file {}: cannot read: {e}",
+            kind.name(),
+            file.path.display()
+        ))
+    }
+}
+
 /// One file projected onto the canonical columns it has, with `_row`, before
 /// any column is typed, trimmed or checked: what [`scan_typed`] types. For an
 /// engine that reads files itself (the Spark engine writes this as its copy
@@ -66,13 +74,7 @@ pub fn canonical_untyped(
     mapping: Option<&KindMapping>,
     tokens: &Arc<TokenRegistry>,
 ) -> Result<Option<LazyFrame>> {
-    let cannot_read = |e: PolarsError| {
-        bad_input(format!(
-            "{} file {}: cannot read: {e}",
-            kind.name(),
-            file.path.display()
-        ))
-    };
+    let cannot_read = cannot_read(kind, file);
     let mut lf = scan_raw(file, readable)?;
     let schema = lf.collect_schema().map_err(cannot_read)?;
     let projection = layout_projection(file, kind, &schema, mapping, tokens)?;

@@ -173,16 +173,23 @@ fn examples(w: &Workdir) {
     w.copy_dir(&fixture("spec-examples/input"), "input");
 }
 
+/// A fresh Workdir with `setup`'s inputs under `data`, run on both engines
+/// with every reject allowed; the Workdir, for more checks.
+fn agree_on(remote: &str, setup: fn(&Workdir), data: &str) -> Workdir {
+    let w = Workdir::new();
+    setup(&w);
+    assert_engines_agree(
+        &w,
+        remote,
+        &["run", "--data", data, "--max-reject-rate", "1"],
+    );
+    w
+}
+
 #[test]
 fn the_worked_examples_are_byte_identical() {
     let Some(remote) = remote() else { return };
-    let w = Workdir::new();
-    examples(&w);
-    assert_engines_agree(
-        &w,
-        &remote,
-        &["run", "--data", "input", "--max-reject-rate", "1"],
-    );
+    let w = agree_on(&remote, examples, "input");
     // and they are the expected figures (spec_examples checks the local run)
     let total = w.table("spark/revenue_total.parquet");
     assert!(total.height() > 0);
@@ -259,13 +266,7 @@ fn copy_scam_rows(w: &Workdir, from: &str, to: &str, n: usize) {
 #[test]
 fn a_messy_generated_export_is_byte_identical() {
     let Some(remote) = remote() else { return };
-    let w = Workdir::new();
-    messy_export(&w);
-    assert_engines_agree(
-        &w,
-        &remote,
-        &["run", "--data", "gen", "--max-reject-rate", "1"],
-    );
+    let w = agree_on(&remote, messy_export, "gen");
     let rejects = w.table("spark/rejects.parquet");
     assert!(
         rejects.height() > 0,
@@ -381,13 +382,7 @@ fn odd_float_export(w: &Workdir) {
 #[test]
 fn parquet_floats_are_spelled_alike_in_rejects() {
     let Some(remote) = remote() else { return };
-    let w = Workdir::new();
-    odd_float_export(&w);
-    assert_engines_agree(
-        &w,
-        &remote,
-        &["run", "--data", "gen", "--max-reject-rate", "1"],
-    );
+    let w = agree_on(&remote, odd_float_export, "gen");
     let rejects = w.table("spark/rejects.parquet");
     let values = crate::workdir::strings(&rejects, "value");
     for v in ["-0.000409", "inf", "NaN", "-inf"] {
@@ -443,39 +438,38 @@ fn real_cases() -> Vec<(Files, Vec<String>)> {
             ]),
         )
     };
-    let mut cases = vec![
-        with_files(
+    let exports = [
+        (
             &eth,
-            path(real().join("ethereum-etl/token_transfers_blocks_17173049_17173050.json")),
+            real().join("ethereum-etl/token_transfers_blocks_17173049_17173050.json"),
         ),
-        with_files(
+        (
             &eth,
-            path(real().join("ethereum-etl/transactions_blocks_17173049_17173050.json")),
+            real().join("ethereum-etl/transactions_blocks_17173049_17173050.json"),
         ),
-        with_files(
+        (
             &eth,
-            path(real().join("ethereum-etl/transactions_with_withdrawals.csv")),
+            real().join("ethereum-etl/transactions_with_withdrawals.csv"),
         ),
-        with_files(
-            &eth,
-            path(real().join("ethereum-etl/token_transfers_small.csv")),
-        ),
-        with_files(
+        (&eth, real().join("ethereum-etl/token_transfers_small.csv")),
+        (
             &btc,
-            path(real().join("bitcoin_etl_stream_50001_50002/expected_transactions.json")),
+            real().join("bitcoin_etl_stream_50001_50002/expected_transactions.json"),
         ),
-        with_files(
+        (
             &btc,
-            path(real().join("bitcoin_etl_block_50001/expected_transactions.json")),
+            real().join("bitcoin_etl_block_50001/expected_transactions.json"),
         ),
-        with_files(
+        (
             &btc,
-            path(fixture(
-                "bitcoin_etl_csv/stream_50001_50002_transactions.csv",
-            )),
+            fixture("bitcoin_etl_csv/stream_50001_50002_transactions.csv"),
         ),
-        with_files(&btc, path(fixture("bigquery_bitcoin/transactions.parquet"))),
+        (&btc, fixture("bigquery_bitcoin/transactions.parquet")),
     ];
+    let mut cases: Vec<_> = exports
+        .into_iter()
+        .map(|(files, export)| with_files(files, path(export)))
+        .collect();
     let tron_reports =
         format!("{R_HEADER}R1,2022-01-01,tron,TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre,romance,KH,,t\n");
     let tron_prices = "date,asset,price_usd\n2022-11-24,USDT,1\n2025-01-31,USDT,1\n".to_string();
@@ -764,26 +758,8 @@ fn apache_spark_4_agrees_when_asked() {
     let Ok(remote) = std::env::var("SCAMTRENDS_SPARK4_REMOTE") else {
         return;
     };
-    let w = Workdir::new();
-    examples(&w);
-    assert_engines_agree(
-        &w,
-        &remote,
-        &["run", "--data", "input", "--max-reject-rate", "1"],
-    );
-    let w = Workdir::new();
-    messy_export(&w);
-    assert_engines_agree(
-        &w,
-        &remote,
-        &["run", "--data", "gen", "--max-reject-rate", "1"],
-    );
-    let w = Workdir::new();
-    odd_float_export(&w);
-    assert_engines_agree(
-        &w,
-        &remote,
-        &["run", "--data", "gen", "--max-reject-rate", "1"],
-    );
+    agree_on(&remote, examples, "input");
+    agree_on(&remote, messy_export, "gen");
+    agree_on(&remote, odd_float_export, "gen");
     real_exports_agree(&remote);
 }

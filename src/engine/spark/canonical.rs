@@ -10,13 +10,13 @@
 //! rule and reject still runs there, and the rejects name the original file
 //! and row.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
 use polars::prelude::*;
 
 use crate::engine::spark::sql::ROW_COLUMN;
-use crate::engine::spark::staging::Staging;
+use crate::engine::spark::staging::{Staging, sink_parquet};
 use crate::error::bad_input;
 use crate::model::{FileFormat, InputFile, InputKind};
 use crate::names::{PRESET_CANONICAL, ROW};
@@ -64,7 +64,7 @@ pub fn canonical_copy(
     };
     let target = dir.join(format!("{}-{i}-canonical.parquet", kind.name()));
     let started = std::time::Instant::now();
-    write(portable(frame)?, &target).map_err(|e| {
+    sink_parquet(portable(frame)?, &target).map_err(|e| {
         anyhow!(
             "writing the canonical copy of {} to {}: {e}",
             file.path.display(),
@@ -158,23 +158,6 @@ fn portable(mut frame: LazyFrame) -> Result<LazyFrame> {
         })
         .collect();
     Ok(frame.select(exprs))
-}
-
-fn write(frame: LazyFrame, target: &Path) -> PolarsResult<()> {
-    let target = PlRefPath::try_from_path(target)?;
-    frame
-        .sink(
-            SinkDestination::File {
-                target: SinkTarget::Path(target),
-            },
-            FileWriteFormat::Parquet(std::sync::Arc::new(ParquetWriteOptions {
-                compression: ParquetCompression::Lz4Raw,
-                ..Default::default()
-            })),
-            UnifiedSinkArgs::default(),
-        )?
-        .collect_with_engine(Engine::Streaming)?;
-    Ok(())
 }
 
 #[cfg(test)]

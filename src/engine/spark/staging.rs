@@ -103,10 +103,7 @@ fn unique() -> u128 {
 /// `row` in file order, streaming (the copy is written by polars, whose
 /// reader keeps file order).
 pub fn write_numbered(from: &Path, to: &Path, row: &str) -> Result<()> {
-    use polars::prelude::{
-        Engine, FileWriteFormat, LazyFrame, ParquetCompression, ParquetWriteOptions, PlRefPath,
-        RowIndex, ScanArgsParquet, SinkDestination, SinkTarget, UnifiedSinkArgs,
-    };
+    use polars::prelude::{LazyFrame, PlRefPath, RowIndex, ScanArgsParquet};
     let args = ScanArgsParquet {
         row_index: Some(RowIndex {
             name: row.into(),
@@ -116,8 +113,29 @@ pub fn write_numbered(from: &Path, to: &Path, row: &str) -> Result<()> {
         ..Default::default()
     };
     let source = PlRefPath::try_from_path(from)?;
-    let target = PlRefPath::try_from_path(to)?;
-    LazyFrame::scan_parquet(source, args)?
+    let write = LazyFrame::scan_parquet(source, args).and_then(|lf| sink_parquet(lf, to));
+    write.map_err(|e| {
+        anyhow::anyhow!(
+            "writing a row-numbered copy of {} to {}: {e}",
+            from.display(),
+            to.display()
+        )
+    })?;
+    Ok(())
+}
+
+/// Stream `frame` into the Parquet file `target` (LZ4): the copies the
+/// server reads instead of an input.
+pub fn sink_parquet(
+    frame: polars::prelude::LazyFrame,
+    target: &Path,
+) -> polars::prelude::PolarsResult<()> {
+    use polars::prelude::{
+        Engine, FileWriteFormat, ParquetCompression, ParquetWriteOptions, PlRefPath,
+        SinkDestination, SinkTarget, UnifiedSinkArgs,
+    };
+    let target = PlRefPath::try_from_path(target)?;
+    frame
         .sink(
             SinkDestination::File {
                 target: SinkTarget::Path(target),
@@ -128,14 +146,7 @@ pub fn write_numbered(from: &Path, to: &Path, row: &str) -> Result<()> {
             })),
             UnifiedSinkArgs::default(),
         )?
-        .collect_with_engine(Engine::Streaming)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "writing a row-numbered copy of {} to {}: {e}",
-                from.display(),
-                to.display()
-            )
-        })?;
+        .collect_with_engine(Engine::Streaming)?;
     Ok(())
 }
 
