@@ -20,13 +20,13 @@ pub mod codec;
 pub mod ingest;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::error::bad_input;
-use crate::model::FileFormat;
+use crate::model::{FileFormat, InputFile, Period};
 
 /// The catalog file's name inside the store.
 pub const CATALOG: &str = "catalog.json";
@@ -122,5 +122,89 @@ impl Catalog {
     /// Whether an export with this content is already in the store.
     pub fn has(&self, sha256: &str) -> bool {
         self.sources.iter().any(|s| s.sha256 == sha256)
+    }
+}
+
+/// The exports and parts one run reads from a store, whichever engine.
+pub struct Selection<'a> {
+    store: PathBuf,
+    /// Sorted by path: their place is `_file` (METHODOLOGY §2).
+    pub sources: Vec<&'a SourceEntry>,
+    /// `YYYY-MM` bounds of `--from`/`--to` (string order is month order).
+    months: (Option<String>, Option<String>),
+}
+
+impl<'a> Selection<'a> {
+    /// All of the catalog's exports, or those named in `only`, with the
+    /// months of the day range `days` (inclusive, days since 1970-01-01).
+    pub fn of(
+        catalog: &'a Catalog,
+        only: &[String],
+        store: &Path,
+        (from, to): (Option<i64>, Option<i64>),
+    ) -> Result<Selection<'a>> {
+        let month = |d: Option<i64>| d.and_then(|d| crate::method::period::label(d, Period::Month));
+        Ok(Selection {
+            store: store.to_path_buf(),
+            sources: selected_sources(catalog, only, store)?,
+            months: (month(from), month(to)),
+        })
+    }
+
+    /// The paths of the rejects parts, or of the transfers parts in the
+    /// months, in catalog order.
+    pub fn parts(&self, rejects: bool) -> Vec<PathBuf> {
+        self.sources
+            .iter()
+            .flat_map(|s| s.parts.iter())
+            .filter(|p| p.is_rejects() == rejects && (rejects || self.in_months(p)))
+            .map(|p| self.store.join(&p.path))
+            .collect()
+    }
+
+    fn in_months(&self, part: &PartEntry) -> bool {
+        let (from, to) = &self.months;
+        let Some(m) = &part.month else { return true };
+        from.as_ref().is_none_or(|f| m >= f) && to.as_ref().is_none_or(|t| m <= t)
+    }
+}
+
+fn selected_sources<'a>(
+    catalog: &'a Catalog,
+    only: &[String],
+    store: &Path,
+) -> Result<Vec<&'a SourceEntry>> {
+    if only.is_empty() {
+        return Ok(catalog.sources.iter().collect());
+    }
+    let mut out = Vec::new();
+    for path in only {
+        let s = catalog
+            .sources
+            .iter()
+            .find(|s| &s.path == path)
+            .ok_or_else(|| {
+                bad_input(format!(
+                    "--store {}: export {path} is not in the store",
+                    store.display()
+                ))
+            })?;
+        out.push(s);
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+impl SourceEntry {
+    /// The export as an input file of the manifest.
+    pub fn input_file(&self) -> InputFile {
+        InputFile {
+            path: PathBuf::from(&self.path),
+            format: self.format,
+            bytes: self.bytes,
+            sha256: self.sha256.clone(),
+            mtime: self.mtime,
+            shape: None,
+        }
     }
 }

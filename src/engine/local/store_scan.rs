@@ -15,10 +15,10 @@ use polars::prelude::*;
 use crate::engine::local::days::DayRange;
 use crate::engine::local::load::{Loaded, compact_strings};
 use crate::engine::local::scam_index::{ScamIndex, address_column, share_to_address};
-use crate::model::{InputFile, InputKind, Period};
+use crate::model::InputKind;
 use crate::names::{ATTR, FILE, REJECT_COLUMNS};
 use crate::readers::{kept_schema, valid_columns, valid_schema};
-use crate::store::{Catalog, PartEntry, SourceEntry, codec};
+use crate::store::{Catalog, Selection, codec};
 
 /// Load scam-bound transfers and rejects of the store's exports (all of
 /// them, or only `only` when it is not empty).
@@ -29,88 +29,22 @@ pub fn load_from_store(
     days: DayRange,
 ) -> Result<Loaded> {
     let catalog = Catalog::read(store)?;
-    let sources = selected_sources(&catalog, only, store)?;
+    let selection = Selection::of(&catalog, only, store, days)?;
+    let sources = &selection.sources;
     let index = df!(
         "_source" => sources.iter().map(|s| s.path.clone()).collect::<Vec<_>>(),
         FILE => (0..sources.len() as u32).collect::<Vec<_>>()
     )?;
-    let (months, parts) = (month_range(days), |rejects: bool| {
-        part_paths(store, &sources, rejects)
-    });
-    let transfer_parts: Vec<PathBuf> = sources
-        .iter()
-        .flat_map(|s| {
-            s.parts
-                .iter()
-                .filter(|p| !p.is_rejects() && in_months(p, &months))
-        })
-        .map(|p| store.join(&p.path))
-        .collect();
+    let transfer_parts = selection.parts(false);
     let valid = scam_bound(&transfer_parts, addresses, &index, days)?;
-    let rejects = rejects_of(&parts(true), &index)?;
+    let rejects = rejects_of(&selection.parts(true), &index)?;
     Ok(Loaded {
         kind: InputKind::Transfers,
-        files: sources.iter().map(|s| input_file(s)).collect(),
+        files: sources.iter().map(|s| s.input_file()).collect(),
         valid,
         rejects,
         rows_read: sources.iter().map(|s| s.rows_read).collect(),
     })
-}
-
-fn selected_sources<'a>(
-    catalog: &'a Catalog,
-    only: &[String],
-    store: &Path,
-) -> Result<Vec<&'a SourceEntry>> {
-    if only.is_empty() {
-        return Ok(catalog.sources.iter().collect());
-    }
-    let mut out = Vec::new();
-    for path in only {
-        let s = catalog
-            .sources
-            .iter()
-            .find(|s| &s.path == path)
-            .ok_or_else(|| {
-                crate::error::bad_input(format!(
-                    "--store {}: export {path} is not in the store",
-                    store.display()
-                ))
-            })?;
-        out.push(s);
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
-}
-
-fn input_file(s: &SourceEntry) -> InputFile {
-    InputFile {
-        path: PathBuf::from(&s.path),
-        format: s.format,
-        bytes: s.bytes,
-        sha256: s.sha256.clone(),
-        mtime: s.mtime,
-        shape: None,
-    }
-}
-
-fn part_paths(store: &Path, sources: &[&SourceEntry], rejects: bool) -> Vec<PathBuf> {
-    sources
-        .iter()
-        .flat_map(|s| s.parts.iter().filter(|p| p.is_rejects() == rejects))
-        .map(|p| store.join(&p.path))
-        .collect()
-}
-
-/// `YYYY-MM` bounds of a day range (string order is month order).
-fn month_range((from, to): DayRange) -> (Option<String>, Option<String>) {
-    let month = |d: Option<i64>| d.and_then(|d| crate::method::period::label(d, Period::Month));
-    (month(from), month(to))
-}
-
-fn in_months(part: &PartEntry, (from, to): &(Option<String>, Option<String>)) -> bool {
-    let Some(m) = &part.month else { return true };
-    from.as_ref().is_none_or(|f| m >= f) && to.as_ref().is_none_or(|t| m <= t)
 }
 
 fn scan(paths: &[PathBuf]) -> Result<LazyFrame> {

@@ -14,6 +14,7 @@ pub mod frames;
 pub mod session;
 pub mod sql;
 pub mod staging;
+pub mod store;
 mod tables;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ use crate::engine::spark::sql::{
     FIELD_COUNT, FileView, IMPLAUSIBLE_AMOUNT, IMPLAUSIBLE_LOSS, Shape,
 };
 use crate::engine::spark::staging::Staging;
+use crate::engine::spark::store::StoreInput;
 use crate::engine::{AfterLoad, Computed, Engine, LoadSummary, TableSource};
 use crate::error::{bad_input, engine_error};
 use crate::method::measure::{revision_rows, revisions_table};
@@ -59,6 +61,8 @@ struct Loaded<'a> {
     shape: Shape,
     unmatched: BTreeMap<String, u64>,
     staging: Option<Staging>,
+    /// `--store`: the store's exports, rows read and rejects.
+    store: Option<StoreInput>,
 }
 
 impl Engine for SparkEngine {
@@ -144,6 +148,11 @@ impl SparkEngine {
     /// attribution.
     fn load<'a>(&self, inputs: &'a ResolvedInputs, params: &MethodParams) -> Result<Loaded<'a>> {
         let files = canonical_files(inputs)?;
+        let days = crate::engine::local::days::day_range(params);
+        let store = match &inputs.transfers {
+            TransferSource::Store { dir, sources } => Some(StoreInput::open(dir, sources, days)?),
+            TransferSource::Files(_) => None,
+        };
         let server = Server::connect(&self.remote, self.explain)?;
         crate::log::info(format!(
             "engine spark: {} (Spark {})",
@@ -182,7 +191,7 @@ impl SparkEngine {
             }
             views.push((kind, of_kind));
         }
-        let (from, to) = crate::engine::local::days::day_range(params);
+        let (from, to) = days;
         let mut loaded = Loaded {
             server,
             inputs,
@@ -196,11 +205,15 @@ impl SparkEngine {
             },
             unmatched: BTreeMap::new(),
             staging,
+            store,
         };
         let script = sql::views(&views, &loaded.shape);
         // the views up to the valued reports do not depend on the label map
         for (name, select) in script.iter().take(6) {
             loaded.server.create_view(name, select)?;
+        }
+        if let Some(store) = &loaded.store {
+            store.stage(&loaded.server, loaded.staging.as_ref())?;
         }
         loaded.map_labels(params.region_level)?;
         loaded.create_views(true)?;
@@ -347,12 +360,12 @@ fn row_groups(path: &std::path::Path) -> Result<usize> {
     Ok(metadata.row_groups.len())
 }
 
-/// The files of each kind (a store is read by the local engine).
+/// The files of each kind the server reads as they are (a store's
+/// transfers are read by `store.rs`).
 fn canonical_files(inputs: &ResolvedInputs) -> Result<Vec<(InputKind, &InputFile)>> {
-    let TransferSource::Files(transfers) = &inputs.transfers else {
-        return Err(bad_input(
-            "--engine spark reads transfer exports, not a --store (run a store on the local engine)",
-        ));
+    let transfers = match &inputs.transfers {
+        TransferSource::Files(files) => files.as_slice(),
+        TransferSource::Store { .. } => &[],
     };
     if let Some(kind) = custom_timestamp_format(inputs) {
         return Err(bad_input(format!(
@@ -364,8 +377,8 @@ fn canonical_files(inputs: &ResolvedInputs) -> Result<Vec<(InputKind, &InputFile
     }
     let mut out = Vec::new();
     for (kind, files) in [
-        (InputKind::Reports, &inputs.reports),
-        (InputKind::Prices, &inputs.prices),
+        (InputKind::Reports, inputs.reports.as_slice()),
+        (InputKind::Prices, inputs.prices.as_slice()),
         (InputKind::Transfers, transfers),
     ] {
         out.extend(files.iter().map(|f| (kind, f)));
@@ -512,9 +525,10 @@ impl Loaded<'_> {
         match kind {
             InputKind::Reports => self.inputs.reports.iter().collect(),
             InputKind::Prices => self.inputs.prices.iter().collect(),
-            InputKind::Transfers => match &self.inputs.transfers {
-                TransferSource::Files(files) => files.iter().collect(),
-                TransferSource::Store { .. } => Vec::new(),
+            InputKind::Transfers => match (&self.inputs.transfers, &self.store) {
+                (_, Some(store)) => store.files.iter().collect(),
+                (TransferSource::Files(files), None) => files.iter().collect(),
+                (TransferSource::Store { .. }, None) => Vec::new(),
             },
         }
     }
@@ -574,7 +588,7 @@ impl Loaded<'_> {
         let float_text = col("f64")
             .cast(DataType::String)
             .fill_null(col("f32").cast(DataType::Float32).cast(DataType::String));
-        Ok(raw
+        let on_server = raw
             .lazy()
             .with_columns([
                 lit(Series::new("file".into(), files)),
@@ -592,7 +606,12 @@ impl Loaded<'_> {
                     .fill_null(col("value"))
                     .fill_null(col("usd_text"))
                     .alias("value"),
-            ])
+            ]);
+        let mut all = vec![on_server];
+        if let Some(store) = &self.store {
+            all.push(store.rejects.clone().lazy());
+        }
+        Ok(concat(all, UnionArgs::default())?
             .sort(["input", "file", "row"], SortMultipleOptions::default())
             .collect()?)
     }
@@ -633,10 +652,14 @@ impl Loaded<'_> {
         for kind in KINDS {
             for (i, f) in self.files(kind).iter().enumerate() {
                 let path = f.path.display().to_string();
-                let (read, dup) = per
+                let (mut read, dup) = per
                     .get(&(kind.name().to_string(), i as i64))
                     .copied()
                     .unwrap_or((0, 0));
+                if let (InputKind::Transfers, Some(store)) = (kind, &self.store) {
+                    // the server saw only the scam-bound rows
+                    read = store.rows_read[i];
+                }
                 let rej = rejected
                     .get(&(kind.name().to_string(), path.clone()))
                     .copied()

@@ -13,9 +13,11 @@
 //! - `typing`: each input file typed and checked against the shared rules.
 //! - `stages`: the views from prices and reports to the flows.
 //! - `results`: the queries whose results come back.
+//! - `store`: the transfers of an ingest store (`--store`).
 
 mod results;
 mod stages;
+mod store;
 mod typing;
 
 pub use results::*;
@@ -23,7 +25,8 @@ use stages::{
     addresses, country_map, flows, label_map, prices_daily, prices_usable, ranked, reports_used,
     reports_valued, scam_bound, scam_senders, type_priority,
 };
-pub use typing::checked;
+pub use store::{store_addresses_query, store_bound_raw, store_rows};
+pub use typing::{checked, store_checked};
 
 use crate::model::{InputKind, Period};
 

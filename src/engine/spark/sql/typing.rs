@@ -90,11 +90,7 @@ fn typed(kind: ColumnKind, name: &str, source: Option<SourceType>) -> String {
     let raw = ident(&raw_name(name));
     let src = ident(&format!("{name}__src"));
     match (kind, source) {
-        (_, None) => match kind {
-            ColumnKind::Float => "CAST(NULL AS DOUBLE)".to_string(),
-            ColumnKind::Integer | ColumnKind::Timestamp(_) => "CAST(NULL AS BIGINT)".to_string(),
-            _ => "CAST(NULL AS STRING)".to_string(),
-        },
+        (_, None) => format!("CAST(NULL AS {})", sql_type(kind)),
         (ColumnKind::Text, _) => raw,
         (ColumnKind::Lower, _) => format!("lower({raw})"),
         (ColumnKind::Upper, _) => format!("upper({raw})"),
@@ -236,6 +232,38 @@ fn empty_typed(kind: InputKind) -> String {
     cols.extend(float_twins(kind, |_, _| "CAST(NULL AS DOUBLE)".to_string()));
     cols.push("CAST(NULL AS STRING) AS _ragged".to_string());
     format!("SELECT {} WHERE 1 = 0", cols.join(", "))
+}
+
+/// The transfers of an ingest store as the checked view (`store_bound`:
+/// rows checked at ingest and decoded by the client, `engine::spark::store`):
+/// every row valid, no raw text to reject.
+pub fn store_checked(view: &str) -> String {
+    let kind = InputKind::Transfers;
+    let mut cols = vec![
+        "CAST(_file AS INT) AS _file".to_string(),
+        "CAST(_row AS BIGINT) AS _row".to_string(),
+    ];
+    for c in kind.columns() {
+        let name = ident(c.name);
+        cols.push(format!("CAST({name} AS {}) AS {name}", sql_type(c.kind)));
+        cols.push(format!(
+            "CAST(NULL AS STRING) AS {}",
+            ident(&raw_name(c.name))
+        ));
+    }
+    cols.extend(float_twins(kind, |_, _| "CAST(NULL AS DOUBLE)".to_string()));
+    cols.push("CAST(NULL AS STRING) AS _ragged".to_string());
+    cols.push("CAST(NULL AS INT) AS _rule".to_string());
+    format!("SELECT {} FROM {}", cols.join(", "), ident(view))
+}
+
+/// The server type of a typed canonical column.
+fn sql_type(kind: ColumnKind) -> &'static str {
+    match kind {
+        ColumnKind::Float => "DOUBLE",
+        ColumnKind::Integer | ColumnKind::Timestamp(_) => "BIGINT",
+        _ => "STRING",
+    }
 }
 
 /// The columns a reject can name, each once, in rule order.
