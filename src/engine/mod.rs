@@ -21,6 +21,7 @@ use polars::prelude::DataFrame;
 
 use crate::model::{FileCounts, MethodParams};
 use crate::readers::inputs::ResolvedInputs;
+use crate::readers::sources::RemoteFiles;
 
 /// What an engine knows once every input is loaded and validated, before
 /// anything is measured: enough for the executor to log the inputs and to
@@ -62,6 +63,12 @@ pub trait Engine {
 
     /// The server it runs on, recorded in the manifest (`None`: this process).
     fn remote(&self) -> Option<String> {
+        None
+    }
+
+    /// What lists and hashes the URI inputs its server opens (`None`: this
+    /// engine reads paths on this machine only).
+    fn remote_files(&self) -> Option<&dyn RemoteFiles> {
         None
     }
 

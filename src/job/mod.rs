@@ -27,7 +27,7 @@ use crate::publish::manifest::{
     EngineRecord, LabelVintage, Manifest, ReportRecord, Tool, synthetic_inputs,
 };
 use crate::publish::parquet::encode_parquet;
-use crate::readers::inputs::{ResolvedInputs, resolve};
+use crate::readers::inputs::{ResolvedInputs, resolve_on};
 use crate::report::data::RunData;
 use crate::report::definition::LoadedDefinition;
 use crate::report::writer::{log_headlines, write_staged};
@@ -37,11 +37,15 @@ pub fn run(config: &RunConfig, engine: &dyn Engine) -> Result<()> {
     let _lock = OutputLock::acquire(&config.out)?;
     let definition = definition::for_run(config)?;
     let shaping = shaping_files(config, definition.as_ref())?;
-    if config.if_changed && unchanged_since_last_run(config, &shaping)? {
+    if config.if_changed && unchanged_since_last_run(config, &shaping, engine)? {
         return Ok(());
     }
     let started = Instant::now();
-    let mut inputs = resolve(&config.inputs, config.taxonomy.as_deref())?;
+    let mut inputs = resolve_on(
+        &config.inputs,
+        config.taxonomy.as_deref(),
+        engine.remote_files(),
+    )?;
     inputs.max_reject_rate = Some(config.checks.max_reject_rate);
     let mut loaded_at = None;
     let computed = engine.run(&inputs, &MethodParams::of(config), &mut |summary| {
@@ -76,7 +80,7 @@ pub fn validate(
     checks: &CheckConfig,
     engine: &dyn Engine,
 ) -> Result<(LoadSummary, Result<()>)> {
-    let mut inputs = resolve(spec, None)?;
+    let mut inputs = resolve_on(spec, None, engine.remote_files())?;
     inputs.max_reject_rate = Some(checks.max_reject_rate);
     let summary = engine.validate(&inputs)?;
     let verdict = check_inputs(&summary.counts, &summary.rejects, checks);
@@ -87,7 +91,11 @@ pub fn validate(
 /// `revisions.parquet` and its chart.
 pub fn revisions(config: &RunConfig, dates: &[NaiveDate], engine: &dyn Engine) -> Result<()> {
     let _lock = OutputLock::acquire(&config.out)?;
-    let mut inputs: ResolvedInputs = resolve(&config.inputs, config.taxonomy.as_deref())?;
+    let mut inputs: ResolvedInputs = resolve_on(
+        &config.inputs,
+        config.taxonomy.as_deref(),
+        engine.remote_files(),
+    )?;
     inputs.max_reject_rate = Some(config.checks.max_reject_rate);
     let (summary, table) =
         engine.revisions(&inputs, &MethodParams::of(config), dates, &mut |s| {
@@ -129,8 +137,12 @@ pub fn shaping_files(
 }
 
 /// `--if-changed`: log the verdict; true when there is nothing to do.
-fn unchanged_since_last_run(config: &RunConfig, shaping: &[ShapingFile]) -> Result<bool> {
-    match compare_with_last_run(config, shaping)? {
+fn unchanged_since_last_run(
+    config: &RunConfig,
+    shaping: &[ShapingFile],
+    engine: &dyn Engine,
+) -> Result<bool> {
+    match compare_with_last_run(config, shaping, engine.remote_files())? {
         Verdict::Unchanged(msg) => {
             info(msg);
             Ok(true)

@@ -6,13 +6,13 @@
 //! files whose size or modification time changed, so the check stays cheap
 //! on large exports.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::model::{RunConfig, ShapingFile};
+use crate::model::{InputFile, RunConfig, ShapingFile};
 use crate::publish::manifest::{InputRecord, ManifestRecord, Tool};
-use crate::readers::sources::{hash_file, resolve_paths, size_and_mtime};
+use crate::readers::sources::{RemoteFiles, hash_file, is_uri, resolve_paths, size_and_mtime};
 
 /// The verdict of `--if-changed`, with the reason for the log.
 pub enum Verdict {
@@ -21,7 +21,13 @@ pub enum Verdict {
 }
 
 /// Whether the last run in `config.out` already covers these inputs and parameters.
-pub fn compare_with_last_run(config: &RunConfig, shaping: &[ShapingFile]) -> Result<Verdict> {
+/// URI inputs are listed and hashed by `remote` (the server of the engine
+/// that reads them).
+pub fn compare_with_last_run(
+    config: &RunConfig,
+    shaping: &[ShapingFile],
+    remote: Option<&dyn RemoteFiles>,
+) -> Result<Verdict> {
     let last = match ManifestRecord::read(&config.out) {
         Ok(last) => last,
         Err(e) => {
@@ -62,13 +68,16 @@ pub fn compare_with_last_run(config: &RunConfig, shaping: &[ShapingFile]) -> Res
             continue;
         }
         let recorded: Vec<&InputRecord> = last.inputs.iter().filter(|i| i.kind == kind).collect();
-        let paths = resolve_paths(kind, specs)?;
-        if paths.len() != recorded.len() {
+        let files = current_files(kind, specs, remote)?;
+        if files.len() != recorded.len() {
             return Ok(Verdict::Changed(format!("the set of {kind} files changed")));
         }
-        for (path, record) in paths.iter().zip(recorded) {
-            if !same_file(path, record) {
-                return Ok(Verdict::Changed(format!("{} changed", path.display())));
+        for (file, record) in files.iter().zip(recorded) {
+            if !file.is_recorded(record) {
+                return Ok(Verdict::Changed(format!(
+                    "{} changed",
+                    file.path().display()
+                )));
             }
         }
     }
@@ -111,6 +120,54 @@ fn shaping_changed(now: &[ShapingFile], before: &[ShapingFile]) -> Option<String
         .iter()
         .find(|b| !now.iter().any(|n| n.role == b.role && n.path == b.path))
         .map(|b| format!("the {} {} is no longer used", b.role, b.path))
+}
+
+/// An input file as it is now: a local path (hashed only when its size or
+/// time changed) or a URI the server listed and hashed.
+enum Current {
+    Local(PathBuf),
+    Remote(InputFile),
+}
+
+impl Current {
+    fn path(&self) -> &Path {
+        match self {
+            Current::Local(p) => p,
+            Current::Remote(f) => &f.path,
+        }
+    }
+
+    fn is_recorded(&self, record: &InputRecord) -> bool {
+        match self {
+            Current::Local(p) => same_file(p, record),
+            Current::Remote(f) => {
+                f.path.display().to_string() == record.path && f.sha256 == record.sha256
+            }
+        }
+    }
+}
+
+/// The files of `specs` in path order, as a run would resolve them.
+fn current_files(
+    kind: &str,
+    specs: &[String],
+    remote: Option<&dyn RemoteFiles>,
+) -> Result<Vec<Current>> {
+    let (uris, local): (Vec<String>, Vec<String>) = specs.iter().cloned().partition(|s| is_uri(s));
+    let mut out: Vec<Current> = match local.is_empty() {
+        true => Vec::new(),
+        false => resolve_paths(kind, &local)?
+            .into_iter()
+            .map(Current::Local)
+            .collect(),
+    };
+    for uri in &uris {
+        // without a server a URI is refused by the run itself
+        let Some(remote) = remote else { continue };
+        out.extend(remote.describe(kind, uri)?.into_iter().map(Current::Remote));
+    }
+    out.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(out)
 }
 
 fn same_file(path: &Path, record: &InputRecord) -> bool {

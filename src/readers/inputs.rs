@@ -12,7 +12,7 @@ use crate::error::bad_input;
 use crate::method::taxonomy::Taxonomy;
 use crate::model::{InputFile, InputSpec, ShapingFile};
 use crate::readers::mapping::Mapping;
-use crate::readers::sources::{hex, resolve_inputs};
+use crate::readers::sources::{RemoteFiles, hex, resolve_inputs_on};
 use crate::readers::tokens::TokenRegistry;
 
 /// Where a run's transfers come from.
@@ -40,17 +40,27 @@ pub struct ResolvedInputs {
 
 /// Resolve `spec` and read the taxonomy file (`None`: the default taxonomy).
 pub fn resolve(spec: &InputSpec, taxonomy: Option<&Path>) -> Result<ResolvedInputs> {
+    resolve_on(spec, taxonomy, None)
+}
+
+/// [`resolve`], with URI inputs described by `remote` (the engine whose
+/// server opens them).
+pub fn resolve_on(
+    spec: &InputSpec,
+    taxonomy: Option<&Path>,
+    remote: Option<&dyn RemoteFiles>,
+) -> Result<ResolvedInputs> {
     let tokens = Arc::new(TokenRegistry::with_user_file(spec.tokens.as_deref())?);
     let mapping = Mapping::load(spec.mapping.as_deref())?
         .with_transfers_format(spec.transfers_format.as_deref());
-    let reports = resolve_inputs("reports", &spec.reports)?;
-    let prices = resolve_inputs("prices", &spec.prices)?;
+    let reports = resolve_inputs_on("reports", &spec.reports, remote)?;
+    let prices = resolve_inputs_on("prices", &spec.prices, remote)?;
     let transfers = match &spec.store {
         Some(dir) => TransferSource::Store {
             dir: dir.clone(),
             sources: spec.store_sources.clone(),
         },
-        None => TransferSource::Files(resolve_inputs("transfers", &spec.transfers)?),
+        None => TransferSource::Files(resolve_inputs_on("transfers", &spec.transfers, remote)?),
     };
     Ok(ResolvedInputs {
         transfers,

@@ -25,7 +25,56 @@ use crate::readers::csv_shape::ShapeCounter;
 /// still cached from this read rather than evicted by the later ones (read
 /// in path order, every file of such an export is read from disk twice).
 pub fn resolve_inputs(kind: &str, specs: &[String]) -> Result<Vec<InputFile>> {
+    resolve_inputs_on(kind, specs, None)
+}
+
+/// Files this machine does not open (URIs: `s3a://`, `hdfs://`, `abfss://`,
+/// `file://`), listed and hashed by the engine whose server reads them.
+pub trait RemoteFiles {
+    /// The input files `uri` names (a file, a directory or a glob), each with
+    /// its size, SHA-256 and modification time.
+    fn describe(&self, kind: &str, uri: &str) -> Result<Vec<InputFile>>;
+}
+
+/// A PATH argument that is a URI (`scheme://…`), not a path on this machine.
+pub fn is_uri(spec: &str) -> bool {
+    spec.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
+/// [`resolve_inputs`], with URIs described by `remote` (`None`: a URI is
+/// refused, naming the flag that reads it).
+pub fn resolve_inputs_on(
+    kind: &str,
+    specs: &[String],
+    remote: Option<&dyn RemoteFiles>,
+) -> Result<Vec<InputFile>> {
+    let (uris, local): (Vec<String>, Vec<String>) = specs.iter().cloned().partition(|s| is_uri(s));
+    let mut files = resolve_local(kind, &local)?;
+    for uri in &uris {
+        let Some(remote) = remote else {
+            return Err(bad_input(format!(
+                "{kind} input {uri}: a URI is opened by the server of --engine spark; \
+                 the local engine reads paths on this machine"
+            )));
+        };
+        files.extend(remote.describe(kind, uri)?);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    Ok(files)
+}
+
+fn resolve_local(kind: &str, specs: &[String]) -> Result<Vec<InputFile>> {
     use rayon::prelude::*;
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
     let paths = resolve_paths(kind, specs)?;
     let mut described: Vec<(usize, Result<InputFile>)> = paths
         .into_iter()
@@ -178,6 +227,27 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uris_are_told_from_paths() {
+        for uri in [
+            "s3a://b/k.csv",
+            "hdfs://nn:8020/x",
+            "abfss://c@a.dfs.core.windows.net/p",
+            "file:///tmp/x",
+        ] {
+            assert!(is_uri(uri), "{uri}");
+        }
+        for path in [
+            "/tmp/x.csv",
+            "data/a://b",
+            "C://x",
+            "://x",
+            "weird name.csv",
+        ] {
+            assert!(!is_uri(path), "{path}");
+        }
+    }
 
     #[test]
     fn directories_are_sorted_by_path_and_missing_paths_fail() {

@@ -43,29 +43,35 @@ fn remote() -> Option<String> {
         .clone()
 }
 
-/// Start `sail spark server` on a free port from a thread that lives as
-/// long as the test binary (the server dies with it: PR_SET_PDEATHSIG).
+/// Start `sail spark server` on a free port: its remote.
 fn start_sail() -> Option<String> {
-    Command::new("sail").arg("--help").output().ok()?;
+    let port = spawn_listening(
+        "sail",
+        &["spark", "server", "--ip", "127.0.0.1", "--port"],
+        &[],
+    )?;
+    Some(format!("sc://127.0.0.1:{port}"))
+}
+
+/// Start `program args… PORT` on a free port of 127.0.0.1 with `envs`,
+/// from a thread that lives as long as the test binary (the server dies
+/// with it: PR_SET_PDEATHSIG); the port once it listens.
+fn spawn_listening(program: &str, args: &[&str], envs: &[(&str, String)]) -> Option<u16> {
+    Command::new(program).arg("--help").output().ok()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .ok()?
         .local_addr()
         .ok()?
         .port();
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::os::unix::process::CommandExt;
-        let mut cmd = Command::new("sail");
-        cmd.args([
-            "spark",
-            "server",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-        ])
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .arg(port.to_string())
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    std::thread::spawn(move || {
+        use std::os::unix::process::CommandExt;
         // SAFETY: prctl is async-signal-safe; nothing else runs in the child.
         unsafe {
             cmd.pre_exec(|| {
@@ -85,11 +91,58 @@ fn start_sail() -> Option<String> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(format!("sc://127.0.0.1:{port}"));
+            return Some(port);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     None
+}
+
+/// An S3 endpoint (moto's server, `pip install "moto[server]==5.2.1"`) and
+/// a Sail that reads it: `(endpoint, remote)`, started once per test binary.
+fn s3() -> Option<(String, String)> {
+    static S3: OnceLock<Option<(String, String)>> = OnceLock::new();
+    S3.get_or_init(|| {
+        let started =
+            spawn_listening("moto_server", &["-H", "127.0.0.1", "-p"], &[]).and_then(|p| {
+                let endpoint = format!("http://127.0.0.1:{p}");
+                let env = [
+                    ("AWS_ENDPOINT_URL", endpoint.clone()),
+                    ("AWS_ACCESS_KEY_ID", "test".to_string()),
+                    ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+                    ("AWS_REGION", "us-east-1".to_string()),
+                    ("AWS_ALLOW_HTTP", "true".to_string()),
+                ];
+                let args = ["spark", "server", "--ip", "127.0.0.1", "--port"];
+                let port = spawn_listening("sail", &args, &env)?;
+                Some((endpoint, format!("sc://127.0.0.1:{port}")))
+            });
+        if started.is_none() {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI: moto_server and sail are needed for the s3a:// test"
+            );
+            eprintln!("SKIPPED: no moto_server or sail on PATH");
+        }
+        started
+    })
+    .clone()
+}
+
+/// Put `files` (relative to `w`) into `bucket` at the same keys.
+fn upload(w: &Workdir, endpoint: &str, bucket: &str, files: &[&str]) {
+    const PUT: &str = "import boto3, sys\n\
+        s3 = boto3.client('s3', endpoint_url=sys.argv[1], aws_access_key_id='test',\n\
+            aws_secret_access_key='test', region_name='us-east-1')\n\
+        s3.create_bucket(Bucket=sys.argv[2])\n\
+        for f in sys.argv[3:]:\n    s3.upload_file(f, sys.argv[2], f)\n";
+    let status = Command::new("python3")
+        .current_dir(w.path(""))
+        .args(["-c", PUT, endpoint, bucket])
+        .args(files)
+        .status()
+        .expect("python3");
+    assert!(status.success(), "uploading to {endpoint}");
 }
 
 /// Duplicates dropped over every input of a manifest.
@@ -200,6 +253,11 @@ fn the_worked_examples_are_byte_identical() {
 /// internal flows, rows with too few or too many fields; one file gzip-,
 /// one zstd-compressed.
 fn messy_export(w: &Workdir) {
+    generated_export(w, true);
+}
+
+/// [`messy_export`] with or without the rows of the wrong field count.
+fn generated_export(w: &Workdir, ragged: bool) {
     w.run_ok(&[
         "generate", "--rows", "20000", "--seed", "7", "--files", "3", "--format", "csv", "--out",
         "gen",
@@ -210,7 +268,10 @@ fn messy_export(w: &Workdir) {
         "gen/transfers/part-0002.csv",
         25,
     );
-    for part in ["part-0000.csv", "part-0002.csv"] {
+    for part in ["part-0000.csv", "part-0002.csv"]
+        .into_iter()
+        .filter(|_| ragged)
+    {
         add_ragged_rows(w, &format!("gen/transfers/{part}"));
     }
     let part = w.path("gen/transfers/part-0001.csv");
@@ -707,6 +768,227 @@ fn a_store_with_no_scam_bound_rows_is_byte_identical() {
     assert_eq!(w.table("spark/attributed_transfers.parquet").height(), 0);
 }
 
+/// A run on `local` paths and one on the `remote` URIs of the same files
+/// (the server lists, hashes and reads them) publish the same tables byte
+/// for byte; the rejects and the manifest's inputs name the files as given.
+fn uris_agree(w: &Workdir, remote: &str, local: &[&str], uris: &[&str], prefix: &str) {
+    let mut args = vec!["run", "--max-reject-rate", "1", "--no-report"];
+    args.extend(local);
+    args.extend(["--out", "local"]);
+    w.run_ok(&args);
+    let mut args = vec!["run", "--max-reject-rate", "1", "--no-report"];
+    args.extend(uris);
+    args.extend([
+        "--out",
+        "spark",
+        "--engine",
+        "spark",
+        "--spark-remote",
+        remote,
+    ]);
+    w.run_ok(&args);
+    let (a, b) = (outputs(w, "local"), outputs(w, "spark"));
+    assert_eq!(a.len(), b.len(), "the same output files");
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        if name.ends_with(".parquet") && name != "rejects.parquet" {
+            assert_eq!(x, y, "{name} differs between the paths and the URIs");
+        }
+    }
+    let unprefixed = |df: polars::prelude::DataFrame| {
+        let files: Vec<String> = strings(&df, "file")
+            .into_iter()
+            .map(|f| f.strip_prefix(prefix).unwrap_or(&f).to_string())
+            .collect();
+        let mut df = df;
+        df.replace("file", polars::prelude::Column::new("file".into(), files))
+            .expect("file column");
+        df
+    };
+    let rejects = w.table("spark/rejects.parquet");
+    assert!(rejects.height() > 0, "the export has bad rows");
+    assert!(
+        strings(&rejects, "file")
+            .iter()
+            .all(|f| f.starts_with(prefix)),
+        "rejects name the URI"
+    );
+    assert!(unprefixed(w.table("local/rejects.parquet")).equals_missing(&unprefixed(rejects)));
+    let inputs = |out: &str| {
+        let manifest = w.manifest(out);
+        manifest["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .map(|i| {
+                let path = i["path"].as_str().unwrap_or("");
+                let mut i = i.clone();
+                i["path"] = path.strip_prefix(prefix).unwrap_or(path).into();
+                i.as_object_mut().expect("an input").remove("mtime");
+                i
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(inputs("local"), inputs("spark"), "paths, hashes and counts");
+}
+
+/// `file://` and the Workdir's path, with one `/` after it.
+fn file_prefix(w: &Workdir) -> String {
+    let dir = w.path("").display().to_string();
+    format!("file://{}/", dir.trim_end_matches('/'))
+}
+
+/// A generated CSV export (plain, gzip and zstd files, duplicates, bad
+/// rows) given as `file://` URIs: the server lists, hashes and reads it.
+#[test]
+fn uri_inputs_give_the_tables_of_local_paths() {
+    let Some(remote) = remote() else { return };
+    file_uris_agree(&remote);
+}
+
+fn file_uris_agree(remote: &str) {
+    let w = Workdir::new();
+    generated_export(&w, false);
+    let prefix = file_prefix(&w);
+    let uri = |rel: &str| format!("{prefix}{rel}");
+    let (transfers, reports) = (uri("gen/transfers"), uri("gen/reports.csv"));
+    let local = [
+        "--transfers",
+        "gen/transfers",
+        "--reports",
+        "gen/reports.csv",
+    ];
+    let prices = ["--prices", "gen/prices.csv"];
+    let uris = [
+        &["--transfers", &transfers, "--reports", &reports][..],
+        &prices[..],
+    ]
+    .concat();
+    uris_agree(
+        &w,
+        &remote,
+        &[&local[..], &prices[..]].concat(),
+        &uris,
+        &prefix,
+    );
+    // --if-changed compares the server's hashes with the last manifest's
+    let mut again = vec!["run", "--if-changed", "--out", "again"];
+    again.extend(&uris);
+    again.extend(["--engine", "spark", "--spark-remote", remote]);
+    let said = |out: std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!said(w.run_ok(&again)).contains("nothing to do"));
+    let log = said(w.run_ok(&again));
+    assert!(log.contains("nothing to do"), "{log}");
+    let reports = std::fs::read_to_string(w.path("gen/reports.csv")).expect("reports");
+    w.write("gen/reports.csv", format!("{reports}\n"));
+    let log = said(w.run_ok(&again));
+    assert!(
+        log.contains("--if-changed: running") && log.contains("reports.csv changed"),
+        "{log}"
+    );
+}
+
+/// The same export in an S3 bucket, as `s3a://` URIs and a glob: the
+/// server lists, hashes and reads it where it is.
+#[test]
+fn s3a_inputs_give_the_tables_of_local_paths() {
+    let Some((endpoint, remote)) = s3() else {
+        return;
+    };
+    let w = Workdir::new();
+    generated_export(&w, false);
+    let mut files = vec!["gen/reports.csv", "gen/prices.csv"];
+    files.extend([
+        "gen/transfers/part-0000.csv",
+        "gen/transfers/part-0001.csv.gz",
+        "gen/transfers/part-0002.csv.zst",
+    ]);
+    upload(&w, &endpoint, "exports", &files);
+    let local = [
+        "--transfers",
+        "gen/transfers",
+        "--reports",
+        "gen/reports.csv",
+    ];
+    let uris = [
+        "--transfers",
+        "s3a://exports/gen/transfers/part-*",
+        "--reports",
+        "s3a://exports/gen/reports.csv",
+    ];
+    let prices = ["--prices", "gen/prices.csv"];
+    uris_agree(
+        &w,
+        &remote,
+        &[&local[..], &prices[..]].concat(),
+        &[&uris[..], &prices[..]].concat(),
+        "s3a://exports/",
+    );
+}
+
+/// What the server cannot read as it is fails with one line and nothing
+/// published: a row of the wrong field count (exit 7: the client did not
+/// count the fields of a file it cannot open), a Parquet file the server
+/// reads in parallel parts (exit 3: its rows cannot be numbered in order),
+/// a layout other than the canonical one (exit 3); the local engine refuses
+/// a URI (exit 3).
+#[test]
+fn uri_inputs_the_server_cannot_read_as_they_are_are_refused() {
+    let Some(remote) = remote() else { return };
+    let w = Workdir::new();
+    messy_export(&w);
+    let prefix = file_prefix(&w);
+    let spark = [
+        "--engine",
+        "spark",
+        "--spark-remote",
+        &remote,
+        "--out",
+        "out",
+    ];
+    let run = |transfers: &str, code: i32| {
+        let mut args = vec![
+            "run",
+            "--transfers",
+            transfers,
+            "--reports",
+            "gen/reports.csv",
+        ];
+        args.extend(["--prices", "gen/prices.csv", "--max-reject-rate", "1"]);
+        args.extend(spark);
+        let err = w.run_fails(&args, code);
+        assert!(!w.path("out").exists(), "nothing published");
+        err
+    };
+    let err = run(&format!("{prefix}gen/transfers/part-0000.csv"), 7);
+    let line = err.lines().last().unwrap_or("");
+    assert!(line.contains(&remote) && line.contains("fields"), "{err}");
+    w.run_ok(&[
+        "generate", "--rows", "300000", "--seed", "5", "--files", "1", "--format", "parquet",
+        "--out", "big",
+    ]);
+    let err = run(&format!("{prefix}big/transfers/part-0000.parquet"), 3);
+    assert!(err.contains("parallel parts"), "{err}");
+    w.write("t.json", "{}\n");
+    let err = run(&format!("{prefix}t.json"), 3);
+    assert!(err.contains("canonical layout"), "{err}");
+    let err = w.run_fails(
+        &[
+            "run",
+            "--transfers",
+            "s3a://bucket/t.csv",
+            "--data",
+            "gen",
+            "--out",
+            "out",
+        ],
+        3,
+    );
+    assert!(
+        err.contains("s3a://bucket/t.csv") && err.contains("--engine spark"),
+        "{err}"
+    );
+}
+
 #[test]
 fn every_shipped_query_gives_the_same_csv_on_both_engines() {
     let Some(remote) = remote() else { return };
@@ -888,4 +1170,20 @@ fn apache_spark_4_agrees_when_asked() {
     real_exports_agree(&remote, false);
     store_agrees(&remote, &[], leftover_part);
     real_exports_agree(&remote, true);
+    file_uris_agree(&remote);
+    // Spark pads or cuts a row of the wrong field count unless FAILFAST
+    let w = Workdir::new();
+    messy_export(&w);
+    let uri = format!("{}gen/transfers/part-0000.csv", file_prefix(&w));
+    let mut args = vec!["run", "--transfers", &uri, "--data", "gen", "--out", "out"];
+    args.extend([
+        "--max-reject-rate",
+        "1",
+        "--engine",
+        "spark",
+        "--spark-remote",
+        &remote,
+    ]);
+    let err = w.run_fails(&args, 7);
+    assert!(err.contains(&remote), "{err}");
 }

@@ -45,6 +45,18 @@ pub fn canonical_copy(
     staging: Option<&Staging>,
 ) -> Result<Option<CanonicalCopy>> {
     let mapping = inputs.mapping.of(kind);
+    if crate::readers::sources::is_uri(&file.path.display().to_string()) {
+        // read by the server as it is (`remote.rs`): no copy can be made here
+        return match mapping.is_none_or(is_plain) {
+            true => Ok(None),
+            false => Err(bad_input(format!(
+                "{}: a URI input is read by the server as it is, not through --mapping or \
+                 --transfers-format: convert it to the canonical layout, or give a path on \
+                 this machine",
+                file.path.display()
+            ))),
+        };
+    }
     if mapping.is_none_or(is_plain) && csv_header_is_canonical(file, kind)? {
         // the common case, decided from the header without decompressing
         return Ok(None);

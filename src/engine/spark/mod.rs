@@ -7,10 +7,12 @@
 //! A run reads top to bottom: register the input files (`load`), type and
 //! check them and map the labels and countries through the taxonomy and
 //! region table (`shape`), summarise what was loaded (`summary`), then
-//! collect and finish the tables (`tables.rs`).
+//! collect and finish the tables (`tables.rs`). A store's transfers
+//! (`store.rs`) and URI inputs (`remote.rs`) reach the same views.
 
 pub mod canonical;
 pub mod frames;
+pub mod remote;
 pub mod session;
 pub mod sql;
 pub mod staging;
@@ -39,6 +41,7 @@ use crate::method::validate::rule_specs;
 use crate::model::{FileCounts, InputFile, InputKind, MethodParams, Period, RegionLevel};
 use crate::names::REJECTS;
 use crate::readers::inputs::{ResolvedInputs, TransferSource};
+use crate::readers::sources::{RemoteFiles, is_uri};
 
 /// The engine, pointed at one server.
 #[derive(Debug, Clone)]
@@ -72,6 +75,10 @@ impl Engine for SparkEngine {
 
     fn remote(&self) -> Option<String> {
         Some(self.remote.clone())
+    }
+
+    fn remote_files(&self) -> Option<&dyn RemoteFiles> {
+        Some(self)
     }
 
     fn validate(&self, inputs: &ResolvedInputs) -> Result<LoadSummary> {
@@ -181,6 +188,9 @@ impl SparkEngine {
                 let path = copy.as_deref().unwrap_or(&file.path);
                 let columns = server.register(&view, path, format)?;
                 check_columns(file, kind, &columns)?;
+                if is_uri_file(file) && format == crate::model::FileFormat::Parquet {
+                    check_read_in_order(&server, &view, file)?;
+                }
                 of_kind.push(FileView {
                     file: i,
                     view,
@@ -230,7 +240,12 @@ fn numbered_copy(
     i: usize,
     staging: Option<&Staging>,
 ) -> Result<Option<std::path::PathBuf>> {
-    if file.format != crate::model::FileFormat::Parquet || row_groups(&file.path)? <= 1 {
+    // a URI's rows are numbered by the server, when it reads it in order
+    // (`check_read_in_order`)
+    if file.format != crate::model::FileFormat::Parquet
+        || is_uri_file(file)
+        || row_groups(&file.path)? <= 1
+    {
         return Ok(None);
     }
     let Some(dir) = staging.and_then(Staging::local_dir) else {
@@ -328,7 +343,8 @@ fn csv_shape(file: &InputFile) -> Result<Option<std::sync::Arc<crate::model::Csv
     if let Some(shape) = &file.shape {
         return Ok(Some(std::sync::Arc::clone(shape)));
     }
-    if !matches!(file.format, FileFormat::CsvGz | FileFormat::CsvZst) {
+    // a URI is not read here: the server fails on a ragged row (FAILFAST)
+    if is_uri_file(file) || !matches!(file.format, FileFormat::CsvGz | FileFormat::CsvZst) {
         return Ok(None);
     }
     let shape = crate::readers::csv_shape::ShapeCounter::of_reader(decoded(file)?)
@@ -345,6 +361,27 @@ fn decoded(file: &InputFile) -> Result<Box<dyn std::io::Read>> {
         FileFormat::CsvZst => Box::new(zstd::stream::read::Decoder::new(open)?),
         _ => Box::new(open),
     })
+}
+
+/// An input the server opens and this machine does not.
+fn is_uri_file(file: &InputFile) -> bool {
+    is_uri(&file.path.display().to_string())
+}
+
+/// A Parquet URI is numbered by the server (no row-numbered copy can be
+/// made here), which is exact only when it reads the file as one stream:
+/// refused when it splits it.
+fn check_read_in_order(server: &Server, view: &str, file: &InputFile) -> Result<()> {
+    let parts = server.read_parts(view)?;
+    if parts <= 1 {
+        return Ok(());
+    }
+    Err(bad_input(format!(
+        "{}: the server reads this Parquet file in {parts} parallel parts, so it cannot number \
+         its rows in file order (METHODOLOGY §2 keeps the first copy by row): write it as files \
+         of one row group each, or give a path on this machine",
+        file.path.display()
+    )))
 }
 
 fn row_groups(path: &std::path::Path) -> Result<usize> {

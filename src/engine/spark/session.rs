@@ -155,9 +155,11 @@ impl Server {
             println!("-- {view}: written to {location} and read back from there\n");
         }
         let started = std::time::Instant::now();
+        // a failure to read an input surfaces here too: the write is the
+        // first statement that reads every transfer
         let cannot = |what: &str, e: &dyn std::fmt::Display| {
             engine_error(format!(
-                "Spark Connect server {} cannot {what} {location} (--spark-staging): {}",
+                "Spark Connect server {}: {what} {view} at {location} (--spark-staging) failed: {}",
                 self.remote,
                 first_line(e)
             ))
@@ -165,22 +167,25 @@ impl Server {
         let df = self
             .session
             .sql(&format!("SELECT * FROM {}", ident(view)))
-            .map_err(|e| cannot("write", &e))?;
+            .map_err(|e| cannot("computing and writing", &e))?;
         // read back with the view's own schema: a view without rows
         // writes no file a reader could infer it from
-        let schema = df.schema().map_err(|e| cannot("write", &e))?.json();
+        let schema = df
+            .schema()
+            .map_err(|e| cannot("computing and writing", &e))?
+            .json();
         df.write()
             .mode("overwrite")
             .format("parquet")
             .save(Some(location))
-            .map_err(|e| cannot("write", &e))?;
+            .map_err(|e| cannot("computing and writing", &e))?;
         self.session
             .read()
             .format("parquet")
             .schema(schema)
             .load(Some(location))
             .create_or_replace_temp_view(view)
-            .map_err(|e| cannot("read", &e))?;
+            .map_err(|e| cannot("reading back", &e))?;
         crate::log::info(format!(
             "engine spark: {view} staged in {} ms",
             started.elapsed().as_millis()
@@ -198,6 +203,13 @@ impl Server {
     ) -> Result<Vec<(String, SourceType)>> {
         let location = server_path(path);
         let reader = self.session.read();
+        // a URI's fields were not counted by the client: a row with more or
+        // fewer fields than the header fails the read (Spark would pad or
+        // cut it) instead of becoming a reject
+        let mode = match crate::readers::sources::is_uri(&location) {
+            true => "FAILFAST",
+            false => "PERMISSIVE",
+        };
         let df = match format {
             FileFormat::Parquet => reader.format("parquet").load(Some(&location)),
             FileFormat::Csv | FileFormat::CsvGz | FileFormat::CsvZst => reader
@@ -205,6 +217,7 @@ impl Server {
                 .option("header", "true")
                 .option("escape", "\"")
                 .option("multiLine", "true")
+                .option("mode", mode)
                 .load(Some(&location)),
             other => {
                 return Err(crate::error::bad_input(format!(
@@ -228,6 +241,49 @@ impl Server {
             println!("-- {view}: {location} ({format:?})\n");
         }
         columns_of(&schema)
+    }
+}
+
+impl Server {
+    /// The files `uri` names, as the server lists them: `path, length,
+    /// mtime` (Unix seconds) and `sha256`, hashed where the files are.
+    pub fn list(&self, uri: &str) -> Result<Vec<RecordBatch>> {
+        let cannot = |e: &dyn std::fmt::Display| {
+            engine_error(format!(
+                "Spark Connect server {} cannot list {uri}: {}",
+                self.remote,
+                first_line(e)
+            ))
+        };
+        if self.explain {
+            println!("-- listing: {uri} (binaryFile)\n");
+        }
+        self.session
+            .read()
+            .format("binaryFile")
+            .load(Some(uri))
+            .create_or_replace_temp_view("scamtrends_listing")
+            .map_err(|e| cannot(&e))?;
+        let sql = "SELECT path, length, CAST(unix_seconds(modificationTime) AS BIGINT) AS mtime, \
+                   sha2(content, 256) AS sha256 FROM scamtrends_listing";
+        self.show(sql);
+        let df = self.session.sql(sql).map_err(|e| cannot(&e))?;
+        df.collect_record_batches().map_err(|e| cannot(&e))
+    }
+
+    /// Into how many parts the server splits view `view` when it reads it
+    /// (more than one: its rows are not numbered in file order).
+    pub fn read_parts(&self, view: &str) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(DISTINCT spark_partition_id()) AS n FROM {}",
+            ident(view)
+        );
+        let batches = self.collect("counting the parts a file is read in", &sql)?;
+        let df = crate::engine::spark::frames::to_frame(
+            &batches,
+            &[("n", crate::engine::spark::frames::Want::Int)],
+        )?;
+        Ok(df.column("n")?.i64()?.get(0).unwrap_or(0))
     }
 }
 
