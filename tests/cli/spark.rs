@@ -865,7 +865,7 @@ fn file_uris_agree(remote: &str) {
     .concat();
     uris_agree(
         &w,
-        &remote,
+        remote,
         &[&local[..], &prices[..]].concat(),
         &uris,
         &prefix,
