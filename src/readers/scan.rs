@@ -62,11 +62,20 @@ fn cannot_read(
     }
 }
 
+/// The column beside a text timestamp column of a [`canonical_untyped`]
+/// frame with the UTC Unix seconds the mapping's `timestamp_format` reads
+/// from it (null where it does not parse).
+pub fn seconds_name(column: &str) -> String {
+    format!("{column}__seconds")
+}
+
 /// One file projected onto the canonical columns it has, with `_row`, before
 /// any column is typed, trimmed or checked: what [`scan_typed`] types. For an
 /// engine that reads files itself (the Spark engine writes this as its copy
-/// of the file). `None`: the file is read as it is (canonical layout, no
-/// column mapping, not converted from another format).
+/// of the file). A mapping's `timestamp_format` is a chrono format no SQL
+/// engine parses alike, so each text timestamp column also comes parsed,
+/// as [`seconds_name`]. `None`: the file is read as it is (canonical layout,
+/// no column mapping or timestamp format, not converted from another format).
 pub fn canonical_untyped(
     file: &InputFile,
     readable: &Readable,
@@ -78,7 +87,8 @@ pub fn canonical_untyped(
     let mut lf = scan_raw(file, readable)?;
     let schema = lf.collect_schema().map_err(cannot_read)?;
     let projection = layout_projection(file, kind, &schema, mapping, tokens)?;
-    if projection.is_none() && !is_converted(file, readable) {
+    let format = mapping.and_then(|m| m.timestamp_format.clone());
+    if projection.is_none() && !is_converted(file, readable) && format.is_none() {
         return Ok(None);
     }
     if let Some(projection) = projection {
@@ -87,12 +97,22 @@ pub fn canonical_untyped(
     let schema = lf.collect_schema().map_err(cannot_read)?;
     check_columns(file, kind, &schema)?;
     let mut exprs = vec![col(ROW)];
-    exprs.extend(
-        kind.columns()
-            .iter()
-            .filter(|c| schema.get(c.name).is_some())
-            .map(|c| col(c.name)),
-    );
+    for c in kind.columns() {
+        let Some(dtype) = schema.get(c.name) else {
+            continue;
+        };
+        exprs.push(col(c.name));
+        if let (ColumnKind::Timestamp(date_ok), Some(format), DataType::String) =
+            (c.kind, &format, dtype)
+        {
+            let format = format.clone();
+            let seconds = col(c.name).map(
+                move |v| parse_timestamp_column(&v, date_ok, Some(&format)),
+                |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+            );
+            exprs.push(seconds.alias(seconds_name(c.name)));
+        }
+    }
     Ok(Some(lf.select(exprs)))
 }
 

@@ -609,32 +609,65 @@ fn the_real_exports_through_a_store_are_byte_identical() {
     real_exports_agree(&remote, true);
 }
 
-/// A mapping's own timestamp format is parsed by the local engine only:
-/// one line, exit 3, nothing published.
+/// A mapping's own timestamp formats (chrono's, which no SQL engine parses
+/// alike): the client parses them into the canonical copy beside the raw
+/// text, the server checks them, and the rows that do not parse are the
+/// same `block_time`/`reported_at` rejects as on the local engine.
+fn custom_timestamps(w: &Workdir) {
+    let scam = "TMd9iN3XRaeuhWCyFn6j7ybSMQeygRZbo1";
+    let rows = [
+        ("a1", "13/09/2024 01:00"),
+        ("a2", " 01/10/2024 23:59 "),
+        ("a3", "2024-09-13T01:00:00Z"),
+        ("a4", ""),
+        ("a5", "31/02/2024 10:00"),
+        ("a6", "14/09/2024 02:30 +0800"),
+        ("a7", "1726189200"),
+    ];
+    let mut t = String::from(T_HEADER);
+    for (i, (hash, time)) in rows.iter().enumerate() {
+        t.push_str(&format!(
+            "tron,{hash},0,{time},TVictim{i},{scam},USDT,{},\n",
+            10 * (i + 1)
+        ));
+    }
+    w.write("t.csv", t);
+    w.write(
+        "r.csv",
+        format!(
+            "{R_HEADER}R1,2024/09/01,tron,{scam},romance,KH,,t\nR2,2024-09-02,tron,{scam},hyip,KH,,t\n"
+        ),
+    );
+    w.write("p.csv", "date,asset,price_usd\n2024-09-01,USDT,1\n");
+    w.write(
+        "m.toml",
+        "[transfers]\ntimestamp_format = \"%d/%m/%Y %H:%M\"\n[reports]\ntimestamp_format = \"%Y/%m/%d\"\n",
+    );
+}
+
 #[test]
-fn a_custom_timestamp_format_is_refused_on_the_server() {
+fn a_mappings_timestamp_formats_are_byte_identical() {
     let Some(remote) = remote() else { return };
     let w = Workdir::new();
-    examples(&w);
-    w.write("m.toml", "[prices]\ntimestamp_format = \"%Y-%m-%d\"\n");
-    let err = w.run_fails(
-        &[
-            "run",
-            "--data",
-            "input",
-            "--mapping",
-            "m.toml",
-            "--out",
-            "out",
-            "--engine",
-            "spark",
-            "--spark-remote",
-            &remote,
-        ],
-        3,
-    );
-    assert!(err.contains("timestamp_format for prices"), "{err}");
-    assert!(!w.path("out").exists());
+    custom_timestamps(&w);
+    let args = [
+        "run",
+        "--transfers",
+        "t.csv",
+        "--reports",
+        "r.csv",
+        "--prices",
+        "p.csv",
+    ];
+    let mut args = args.to_vec();
+    args.extend(["--mapping", "m.toml", "--max-reject-rate", "1"]);
+    assert_engines_agree(&w, &remote, &args);
+    let rejects = w.table("spark/rejects.parquet");
+    let columns = strings(&rejects, "column");
+    let count = |c: &str| columns.iter().filter(|x| *x == c).count();
+    assert_eq!(count("reported_at"), 1, "the report dated in another style");
+    assert!(count("block_time") >= 4, "{rejects}");
+    assert_eq!(w.table("spark/attributed_transfers.parquet").height(), 2);
 }
 
 #[test]

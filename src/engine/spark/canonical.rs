@@ -1,7 +1,8 @@
 //! Inputs the server cannot read as they are: an export in another layout
 //! (ethereum-etl, TronGrid/Tronscan, bitcoin-etl, BigQuery's nested Bitcoin
 //! Parquet, a GraphSense TagPack, Chainabuse or Ransomwhere reports, flat
-//! NDJSON) or a file read through a `--mapping`. The local readers project
+//! NDJSON) or a file read through a `--mapping` (its timestamp format
+//! included: the copy carries the seconds it reads). The local readers project
 //! such a file onto the canonical columns (`readers::scan::canonical_untyped`:
 //! renaming, the token registry's decimals, the layout's constants) and this
 //! writes that projection, untyped and unchecked, as Parquet into the staging
@@ -94,11 +95,12 @@ pub fn canonical_copy(
     }))
 }
 
-/// A mapping that changes nothing: no columns, no constants, the canonical
-/// layout (a timestamp format is refused before this).
+/// A mapping that changes nothing: no columns, no constants, no timestamp
+/// format, the canonical layout.
 fn is_plain(m: &KindMapping) -> bool {
     m.columns.is_empty()
         && m.constants.is_empty()
+        && m.timestamp_format.is_none()
         && m.format.as_deref().is_none_or(|f| f == PRESET_CANONICAL)
 }
 

@@ -404,14 +404,6 @@ fn canonical_files(inputs: &ResolvedInputs) -> Result<Vec<(InputKind, &InputFile
         TransferSource::Files(files) => files.as_slice(),
         TransferSource::Store { .. } => &[],
     };
-    if let Some(kind) = custom_timestamp_format(inputs) {
-        return Err(bad_input(format!(
-            "--engine spark: the mapping's timestamp_format for {} is parsed by the local \
-             engine only: run it with --engine local, or give the timestamps as RFC 3339 or \
-             Unix seconds",
-            kind.name()
-        )));
-    }
     let mut out = Vec::new();
     for (kind, files) in [
         (InputKind::Reports, inputs.reports.as_slice()),
@@ -421,17 +413,6 @@ fn canonical_files(inputs: &ResolvedInputs) -> Result<Vec<(InputKind, &InputFile
         out.extend(files.iter().map(|f| (kind, f)));
     }
     Ok(out)
-}
-
-/// A kind whose mapping parses timestamps with a format of its own (the
-/// server has no equivalent of the local parser's formats).
-fn custom_timestamp_format(inputs: &ResolvedInputs) -> Option<InputKind> {
-    KINDS.into_iter().find(|k| {
-        inputs
-            .mapping
-            .of(*k)
-            .is_some_and(|m| m.timestamp_format.is_some())
-    })
 }
 
 fn files_of<'a>(files: &[(InputKind, &'a InputFile)], kind: InputKind) -> Vec<&'a InputFile> {

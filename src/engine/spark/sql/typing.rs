@@ -5,6 +5,7 @@
 use super::{FIELD_COUNT, FileView, MAX_DOUBLE, ROW_COLUMN, SourceType, ident, quote, values};
 use crate::method::validate::{Broken, ColumnKind, RuleSpec, raw_name, rule_specs};
 use crate::model::InputKind;
+use crate::readers::scan::seconds_name;
 
 /// Whitespace a raw value is trimmed of.
 const WHITESPACE: &str = "concat(' ', char(9), char(10), char(13))";
@@ -140,11 +141,16 @@ fn typed_file(kind: InputKind, view: &FileView) -> String {
             }
             None => inner.push(format!("CAST(NULL AS STRING) AS {raw}")),
         }
-        outer.push(format!(
-            "{} AS {}",
-            typed(c.kind, c.name, source),
-            ident(c.name)
-        ));
+        let seconds = seconds_name(c.name);
+        let value = match view.source_type(&seconds) {
+            // a mapping's timestamp format, parsed by the client
+            Some(_) => {
+                inner.push(ident(&seconds));
+                format!("CAST({} AS BIGINT)", ident(&seconds))
+            }
+            None => typed(c.kind, c.name, source),
+        };
+        outer.push(format!("{value} AS {}", ident(c.name)));
         outer.push(raw);
     }
     outer.extend(float_twins(kind, |name, bits| {
@@ -330,6 +336,28 @@ mod tests {
         assert!(whens[1].starts_with("`date__raw` IS NULL THEN 0"), "{sql}");
         assert!(whens.iter().any(|w| w.contains("THEN 3")));
         assert!(sql.contains("WHERE 1 = 0"), "no files: an empty relation");
+    }
+
+    #[test]
+    fn a_timestamp_the_client_parsed_is_taken_as_it_is() {
+        let view = FileView {
+            file: 0,
+            view: "src_transfers_0".into(),
+            columns: vec![
+                ("block_time".into(), SourceType::Text),
+                ("block_time__seconds".into(), SourceType::Integer),
+            ],
+            numbered: true,
+            ragged: Vec::new(),
+        };
+        let sql = typed_file(InputKind::Transfers, &view);
+        assert!(
+            sql.contains("CAST(`block_time__seconds` AS BIGINT) AS `block_time`"),
+            "{sql}"
+        );
+        // the raw text stays for the missing rule and the reject value
+        assert!(sql.contains("AS `block_time__raw`"), "{sql}");
+        assert!(!sql.contains("regexp_extract"), "not parsed again: {sql}");
     }
 
     #[test]
