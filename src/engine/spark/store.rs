@@ -59,30 +59,12 @@ impl StoreInput {
     /// Replace the (empty) `checked_transfers` view with the store's rows
     /// that pay a reported address, decoded. Needs the reports' views.
     pub fn stage(&self, server: &Server, staging: Option<&Staging>) -> Result<()> {
-        let Some(staging) = staging else {
-            return Err(bad_input(
-                "--store with --engine spark needs --spark-staging DIR, a directory this machine \
-                 and the server share: the server's scam-bound rows come back there for the \
-                 client to decode (docs/scale-out.md)",
-            ));
-        };
-        let dir = staging.local_dir().ok_or_else(|| {
-            bad_input(
-                "--store with --engine spark needs --spark-staging to be a directory this machine \
-                 can read, not a URI: the client decodes the scam-bound rows there",
-            )
-        })?;
+        let (staging, dir) = local_staging(staging)?;
         let started = std::time::Instant::now();
         let keys = dir.join("store-keys.parquet");
         write_keys(server, &keys)?;
         server.register("store_keys", &keys, FileFormat::Parquet)?;
-        let mut views = Vec::new();
-        for (i, location) in self.locations.iter().enumerate() {
-            let view = format!("store_part_{i}");
-            server.register(&view, location, FileFormat::Parquet)?;
-            views.push(view);
-        }
-        server.create_view("store_rows", &sql::store_rows(&views))?;
+        self.register_parts(server)?;
         let sources: Vec<String> = self
             .files
             .iter()
@@ -107,6 +89,38 @@ impl StoreInput {
         ));
         Ok(())
     }
+}
+
+impl StoreInput {
+    /// `store_rows`: every part this run reads, one view per location.
+    fn register_parts(&self, server: &Server) -> Result<()> {
+        let mut views = Vec::new();
+        for (i, location) in self.locations.iter().enumerate() {
+            let view = format!("store_part_{i}");
+            server.register(&view, location, FileFormat::Parquet)?;
+            views.push(view);
+        }
+        server.create_view("store_rows", &sql::store_rows(&views))
+    }
+}
+
+/// The staging location and its directory on this machine: the client
+/// writes the keys and decodes the rows there.
+fn local_staging(staging: Option<&Staging>) -> Result<(&Staging, PathBuf)> {
+    let Some(staging) = staging else {
+        return Err(bad_input(
+            "--store with --engine spark needs --spark-staging DIR, a directory this machine \
+             and the server share: the server's scam-bound rows come back there for the \
+             client to decode (docs/scale-out.md)",
+        ));
+    };
+    let dir = staging.local_dir().ok_or_else(|| {
+        bad_input(
+            "--store with --engine spark needs --spark-staging to be a directory this machine \
+             can read, not a URI: the client decodes the scam-bound rows there",
+        )
+    })?;
+    Ok((staging, dir))
 }
 
 /// The parts grouped by directory: a directory whose every file is one of
@@ -249,4 +263,35 @@ fn rejects(parts: &[PathBuf]) -> Result<DataFrame> {
         ])
         .collect();
     anyhow::Context::context(frame, "reading rejects from the store")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_is_read_whole_only_when_every_file_in_it_is_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (whole, mixed) = (dir.path().join("month=1"), dir.path().join("month=2"));
+        for d in [&whole, &mixed] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join("a-0.parquet"), "x").unwrap();
+        }
+        std::fs::write(whole.join(".a-0.parquet.crc"), "hidden").unwrap();
+        std::fs::write(mixed.join("leftover-0.parquet"), "x").unwrap();
+        let parts = [whole.join("a-0.parquet"), mixed.join("a-0.parquet")];
+        assert_eq!(
+            locations(&parts).unwrap(),
+            vec![whole.clone(), mixed.join("a-0.parquet")]
+        );
+    }
+
+    #[test]
+    fn a_store_run_without_a_local_staging_directory_says_what_to_give() {
+        let Err(err) = local_staging(None) else {
+            panic!("a store run needs a staging directory")
+        };
+        let err = err.to_string();
+        assert!(err.contains("--spark-staging DIR"), "{err}");
+    }
 }
