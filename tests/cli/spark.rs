@@ -920,6 +920,29 @@ fn file_uris_agree(remote: &str) {
     );
 }
 
+/// A generated Parquet export of `rows` rows in two files given as a
+/// `file://` URI: numbered by the row index the server gives (Spark), or in
+/// read order when it reads each file as one stream (Sail, small files).
+fn parquet_uris_agree(remote: &str, rows: &str) {
+    let w = Workdir::new();
+    w.run_ok(&[
+        "generate", "--rows", rows, "--seed", "5", "--files", "2", "--format", "parquet", "--out",
+        "gen",
+    ]);
+    let prefix = file_prefix(&w);
+    let transfers = format!("{prefix}gen/transfers");
+    let rest = ["--reports", "gen/reports.csv", "--prices", "gen/prices.csv"];
+    let local = [&["--transfers", "gen/transfers"][..], &rest[..]].concat();
+    let uris = [&["--transfers", &transfers][..], &rest[..]].concat();
+    uris_agree(&w, remote, &local, &uris, &prefix);
+}
+
+#[test]
+fn parquet_uris_give_the_tables_of_local_paths() {
+    let Some(remote) = remote() else { return };
+    parquet_uris_agree(&remote, "20000");
+}
+
 /// The same export in an S3 bucket, as `s3a://` URIs and a glob: the
 /// server lists, hashes and reads it where it is.
 #[test]
@@ -1204,6 +1227,8 @@ fn apache_spark_4_agrees_when_asked() {
     store_agrees(&remote, &[], leftover_part);
     real_exports_agree(&remote, true);
     file_uris_agree(&remote);
+    // several row groups, numbered by `_metadata.row_index`
+    parquet_uris_agree(&remote, "300000");
     // Spark pads or cuts a row of the wrong field count unless FAILFAST
     let w = Workdir::new();
     messy_export(&w);

@@ -188,14 +188,14 @@ impl SparkEngine {
                 let path = copy.as_deref().unwrap_or(&file.path);
                 let columns = server.register(&view, path, format)?;
                 check_columns(file, kind, &columns)?;
-                if is_uri_file(file) && format == crate::model::FileFormat::Parquet {
-                    check_read_in_order(&server, &view, file)?;
-                }
+                let parquet = format == crate::model::FileFormat::Parquet;
+                let numbered_there =
+                    parquet && is_uri_file(file) && numbered_on_server(&server, &view, file)?;
                 of_kind.push(FileView {
                     file: i,
                     view,
                     columns,
-                    numbered: copy.is_some() && format == crate::model::FileFormat::Parquet,
+                    numbered: (copy.is_some() && parquet) || numbered_there,
                     ragged,
                 });
             }
@@ -369,17 +369,22 @@ fn is_uri_file(file: &InputFile) -> bool {
 }
 
 /// A Parquet URI is numbered by the server (no row-numbered copy can be
-/// made here), which is exact only when it reads the file as one stream:
-/// refused when it splits it.
-fn check_read_in_order(server: &Server, view: &str, file: &InputFile) -> Result<()> {
+/// made here): by the row index Spark gives each row of a file
+/// (`_metadata.row_index`; `true`: the view now carries [`sql::ROW_COLUMN`]),
+/// else in read order, which is exact only when the server reads the file
+/// as one stream (Sail has no `_metadata`): refused when it splits it.
+fn numbered_on_server(server: &Server, view: &str, file: &InputFile) -> Result<bool> {
+    if server.number_rows(view, &file.path.display().to_string()) {
+        return Ok(true);
+    }
     let parts = server.read_parts(view)?;
     if parts <= 1 {
-        return Ok(());
+        return Ok(false);
     }
     Err(bad_input(format!(
-        "{}: the server reads this Parquet file in {parts} parallel parts, so it cannot number \
-         its rows in file order (METHODOLOGY §2 keeps the first copy by row): write it as files \
-         of one row group each, or give a path on this machine",
+        "{}: the server reads this Parquet file in {parts} parallel parts and gives no row \
+         index, so it cannot number its rows in file order (METHODOLOGY §2 keeps the first \
+         copy by row): write it as files of one row group each, or give a path on this machine",
         file.path.display()
     )))
 }

@@ -10,7 +10,7 @@ use arrow::record_batch::RecordBatch;
 use spark_connect::SparkSession;
 use spark_connect::types::DataType as SparkType;
 
-use crate::engine::spark::sql::{SourceType, ident};
+use crate::engine::spark::sql::{ROW_COLUMN, SourceType, ident};
 use crate::error::engine_error;
 use crate::model::FileFormat;
 
@@ -274,8 +274,9 @@ impl Server {
     /// Into how many parts the server splits view `view` when it reads it
     /// (more than one: its rows are not numbered in file order).
     pub fn read_parts(&self, view: &str) -> Result<i64> {
+        // Spark refuses a non-deterministic function inside an aggregate
         let sql = format!(
-            "SELECT COUNT(DISTINCT spark_partition_id()) AS n FROM {}",
+            "SELECT COUNT(DISTINCT p) AS n FROM (SELECT spark_partition_id() AS p FROM {})",
             ident(view)
         );
         let batches = self.collect("counting the parts a file is read in", &sql)?;
@@ -284,6 +285,28 @@ impl Server {
             &[("n", crate::engine::spark::frames::Want::Int)],
         )?;
         Ok(df.column("n")?.i64()?.get(0).unwrap_or(0))
+    }
+}
+
+impl Server {
+    /// Make view `view` the Parquet file at `location` with each row's
+    /// 1-based index in the file as [`ROW_COLUMN`], where the server gives
+    /// one (Spark's `_metadata.row_index`); `false` where it does not (Sail)
+    /// and the view is left as it was.
+    pub fn number_rows(&self, view: &str, location: &str) -> bool {
+        let select = format!(
+            "SELECT *, CAST(_metadata.row_index + 1 AS BIGINT) AS {} FROM parquet.{}",
+            ident(ROW_COLUMN),
+            ident(location)
+        );
+        let probe = format!("SELECT {} FROM ({select}) LIMIT 0", ident(ROW_COLUMN));
+        if self.collect("asking for row indexes", &probe).is_err() {
+            crate::log::info(format!(
+                "engine spark: {location}: the server gives no row index; rows numbered in read order"
+            ));
+            return false;
+        }
+        self.create_view(view, &select).is_ok()
     }
 }
 
