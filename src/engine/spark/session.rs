@@ -34,6 +34,22 @@ pub struct Server {
     pub explain: bool,
 }
 
+/// A run leaves nothing behind on the server: its session (temporary
+/// views, cached plans) is released when the run is done, as pyspark's
+/// `stop()` does, instead of lingering until the server's idle timeout
+/// (an hour on Spark; a long-lived server ran out of memory from them).
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Err(e) = self.session.stop() {
+            crate::log::info(format!(
+                "engine spark: {}: releasing the session: {}",
+                self.remote,
+                first_line(&e)
+            ));
+        }
+    }
+}
+
 /// The first line of a server error (the rest is its stack trace).
 fn first_line(err: &dyn std::fmt::Display) -> String {
     let text = err.to_string();
