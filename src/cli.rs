@@ -139,7 +139,7 @@ pub struct InputArgs {
     pub max_reject_rate: f64,
 }
 
-/// Where the method runs (`run`, `validate`, `revisions`, `query`).
+/// Where the method runs (`run`, `validate`, `revisions`, `query`, `verify`).
 #[derive(Debug, Args, Clone)]
 pub struct EngineArgs {
     /// local: in this process; spark: on a Spark Connect server (Sail or
@@ -324,6 +324,11 @@ pub struct VerifyArgs {
     /// Output directory of the run to verify (holding manifest.json). Example: out
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Where the re-run runs: the local engine by default (it re-proves a
+    /// Spark run's figures here); --engine spark for a run whose inputs
+    /// are URIs only a server reads.
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// Flags of `scamtrends generate`.

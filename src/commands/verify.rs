@@ -10,21 +10,22 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::cli::VerifyArgs;
-use crate::engine::local::LocalEngine;
+use crate::engine::Engine;
 use crate::error::ScamError;
 use crate::log::info;
 use crate::model::{InputSpec, RunConfig, ShapingFile};
 use crate::publish::manifest::{InputRecord, ManifestRecord};
 use crate::publish::readback::read_table;
-use crate::readers::sources::hash_file;
+use crate::readers::sources::{RemoteFiles, hash_file, is_uri};
 
 /// `scamtrends verify DIR`.
 pub fn run(args: VerifyArgs) -> Result<()> {
-    verify(&args.dir)
+    let engine = crate::commands::engine::engine_of(&args.engine)?;
+    verify(&args.dir, engine.as_ref())
 }
 
-/// Verify the run in `dir`.
-pub fn verify(dir: &Path) -> Result<()> {
+/// Verify the run in `dir`, re-running it on `engine`.
+pub fn verify(dir: &Path, engine: &dyn Engine) -> Result<()> {
     let manifest = ManifestRecord::read(dir)?;
     let store = manifest.parameters.inputs.store.as_deref();
     let mut input_problems: Vec<String> = manifest
@@ -32,7 +33,7 @@ pub fn verify(dir: &Path) -> Result<()> {
         .iter()
         .filter_map(|i| match store {
             Some(dir) if i.kind == "transfers" => store_problem(dir, i),
-            _ => input_problem(i),
+            _ => input_problem(i, engine.remote_files()),
         })
         .collect();
     input_problems.extend(shaping_problems(&manifest.shaping_files)?);
@@ -45,7 +46,7 @@ pub fn verify(dir: &Path) -> Result<()> {
         "re-running {} into a temporary directory",
         dir.display()
     ));
-    crate::job::run(&config, &LocalEngine)?;
+    crate::job::run(&config, engine)?;
     let mut differences = Vec::new();
     for output in manifest
         .outputs
@@ -87,7 +88,10 @@ fn not_reproduced(problems: Vec<String>) -> Result<()> {
 }
 
 /// "missing input …" / "changed input …", or `None` when it still matches.
-fn input_problem(input: &InputRecord) -> Option<String> {
+fn input_problem(input: &InputRecord, remote: Option<&dyn RemoteFiles>) -> Option<String> {
+    if is_uri(&input.path) {
+        return remote_problem(input, remote);
+    }
     match hash_file(Path::new(&input.path)) {
         Err(e) => Some(format!(
             "missing input {} ({}): {e}",
@@ -98,6 +102,36 @@ fn input_problem(input: &InputRecord) -> Option<String> {
             input.path, input.kind, input.bytes, input.sha256
         )),
         Ok(_) => None,
+    }
+}
+
+/// A URI input, re-hashed by the server that reads it.
+fn remote_problem(input: &InputRecord, remote: Option<&dyn RemoteFiles>) -> Option<String> {
+    let Some(remote) = remote else {
+        return Some(format!(
+            "input {} ({}) is a URI: only a server reads it, verify with --engine spark",
+            input.path, input.kind
+        ));
+    };
+    let listed = match remote.describe(&input.kind, &input.path) {
+        Ok(files) => files,
+        Err(e) => {
+            return Some(format!(
+                "missing input {} ({}): {e:#}",
+                input.path, input.kind
+            ));
+        }
+    };
+    match listed
+        .iter()
+        .find(|f| f.path.display().to_string() == input.path)
+    {
+        None => Some(format!("missing input {} ({})", input.path, input.kind)),
+        Some(f) if f.sha256 != input.sha256 => Some(format!(
+            "changed input {} ({}): {} bytes, SHA-256 {}; the manifest recorded {} bytes, {}",
+            input.path, input.kind, f.bytes, f.sha256, input.bytes, input.sha256
+        )),
+        Some(_) => None,
     }
 }
 

@@ -903,6 +903,21 @@ fn file_uris_agree(remote: &str) {
         &uris,
         &prefix,
     );
+    // verify re-hashes the URIs on the server and re-runs there; the local
+    // engine cannot read them and says how to verify
+    let verify = [
+        "verify",
+        "spark",
+        "--engine",
+        "spark",
+        "--spark-remote",
+        remote,
+    ];
+    let out = w.run_ok(&verify);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reproduced"));
+    let out = w.output(&["verify", "spark"]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verify with --engine spark"));
     // --if-changed compares the server's hashes with the last manifest's
     let mut again = vec!["run", "--if-changed", "--out", "again"];
     again.extend(&uris);
