@@ -12,7 +12,7 @@ use anyhow::Result;
 
 use crate::model::{InputFile, RunConfig, ShapingFile};
 use crate::publish::manifest::{InputRecord, ManifestRecord, Tool};
-use crate::readers::sources::{RemoteFiles, hash_file, is_uri, resolve_paths, size_and_mtime};
+use crate::readers::sources::{RemoteFiles, hash_file, resolve_paths, size_and_mtime, split_uris};
 
 /// The verdict of `--if-changed`, with the reason for the log.
 pub enum Verdict {
@@ -153,7 +153,7 @@ fn current_files(
     specs: &[String],
     remote: Option<&dyn RemoteFiles>,
 ) -> Result<Vec<Current>> {
-    let (uris, local): (Vec<String>, Vec<String>) = specs.iter().cloned().partition(|s| is_uri(s));
+    let (uris, local) = split_uris(specs);
     let mut out: Vec<Current> = match local.is_empty() {
         true => Vec::new(),
         false => resolve_paths(kind, &local)?

@@ -38,13 +38,9 @@ pub struct ResolvedInputs {
     pub max_reject_rate: Option<f64>,
 }
 
-/// Resolve `spec` and read the taxonomy file (`None`: the default taxonomy).
-pub fn resolve(spec: &InputSpec, taxonomy: Option<&Path>) -> Result<ResolvedInputs> {
-    resolve_on(spec, taxonomy, None)
-}
-
-/// [`resolve`], with URI inputs described by `remote` (the engine whose
-/// server opens them).
+/// Resolve `spec` and read the taxonomy file (`None`: the default taxonomy);
+/// URI inputs are described by `remote` (the engine whose server opens
+/// them; `None`: a URI is refused).
 pub fn resolve_on(
     spec: &InputSpec,
     taxonomy: Option<&Path>,

@@ -47,6 +47,11 @@ pub fn is_uri(spec: &str) -> bool {
     })
 }
 
+/// PATH arguments split into `(URIs, local paths)`, each in the given order.
+pub fn split_uris(specs: &[String]) -> (Vec<String>, Vec<String>) {
+    specs.iter().cloned().partition(|s| is_uri(s))
+}
+
 /// [`resolve_inputs`], with URIs described by `remote` (`None`: a URI is
 /// refused, naming the flag that reads it).
 pub fn resolve_inputs_on(
@@ -54,7 +59,7 @@ pub fn resolve_inputs_on(
     specs: &[String],
     remote: Option<&dyn RemoteFiles>,
 ) -> Result<Vec<InputFile>> {
-    let (uris, local): (Vec<String>, Vec<String>) = specs.iter().cloned().partition(|s| is_uri(s));
+    let (uris, local) = split_uris(specs);
     let mut files = resolve_local(kind, &local)?;
     for uri in &uris {
         let Some(remote) = remote else {

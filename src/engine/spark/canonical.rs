@@ -46,7 +46,7 @@ pub fn canonical_copy(
     staging: Option<&Staging>,
 ) -> Result<Option<CanonicalCopy>> {
     let mapping = inputs.mapping.of(kind);
-    if crate::readers::sources::is_uri(&file.path.display().to_string()) {
+    if is_uri_file(file) {
         // read by the server as it is (`remote.rs`): no copy can be made here
         return match mapping.is_none_or(is_plain) {
             true => Ok(None),
@@ -93,6 +93,11 @@ pub fn canonical_copy(
         path: target,
         converted: is_converted(file, &readable),
     }))
+}
+
+/// An input the server opens and this machine does not (a URI).
+pub fn is_uri_file(file: &InputFile) -> bool {
+    crate::readers::sources::is_uri(&file.path.display().to_string())
 }
 
 /// A mapping that changes nothing: no columns, no constants, no timestamp

@@ -8,14 +8,13 @@ use std::path::PathBuf;
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::engine::spark::canonical::canonical_copy;
+use crate::engine::spark::canonical::{canonical_copy, is_uri_file};
 use crate::engine::spark::session::Server;
 use crate::engine::spark::sql::{self, FileView};
 use crate::engine::spark::staging::{self, Staging};
 use crate::error::bad_input;
 use crate::model::{CsvShape, FileFormat, InputFile, InputKind};
 use crate::readers::inputs::ResolvedInputs;
-use crate::readers::sources::is_uri;
 
 /// Register `file`, the `i`-th of its kind, as view `src_<kind>_<i>`.
 pub fn register_file(
@@ -177,11 +176,6 @@ fn decoded(file: &InputFile) -> Result<Box<dyn std::io::Read>> {
         FileFormat::CsvZst => Box::new(zstd::stream::read::Decoder::new(open)?),
         _ => Box::new(open),
     })
-}
-
-/// An input the server opens and this machine does not.
-fn is_uri_file(file: &InputFile) -> bool {
-    is_uri(&file.path.display().to_string())
 }
 
 /// A Parquet URI is numbered by the server (no row-numbered copy can be
